@@ -1,0 +1,24 @@
+/**
+ * The channel layer carries a serialised frame from whoever sends to every process that holds
+ * sockets of the target group. The gateway subscribes only to groups it has local sockets in.
+ */
+
+/** Called with the exact frame text that was published. Must not throw. */
+export type LayerListener = (frame: string) => void;
+
+export interface ChannelLayer {
+  /** A short name for logs and errors: "memory", "redis", … */
+  readonly kind: string;
+  /**
+   * Delivers `frame` (already serialised JSON) to every current subscriber of `group`, in
+   * every process that shares this layer. Rejects with `PublishError` when it cannot.
+   */
+  publish(group: string, frame: string): Promise<void>;
+  /**
+   * Starts listening to `group`. Resolves once the subscription is active, so a publish made
+   * after it resolves is delivered. The returned function stops this listener only.
+   */
+  subscribe(group: string, listener: LayerListener): Promise<() => void>;
+  /** Releases connections. Idempotent. */
+  close(): Promise<void>;
+}

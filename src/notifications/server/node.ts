@@ -1,0 +1,13 @@
+/**
+ * Node entry point of the kit, for `server.ts` and for wiring the gateway by hand.
+ * (The send API lives in `./index.ts` and works from any server code.)
+ */
+export { startNotificationsServer, type StartOptions, type RunningServer } from "./next-server";
+export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type AckEvent } from "./gateway";
+export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authjs";
+export type { Authenticate, SocketUser } from "./auth/session";
+export { denyAll, type Authorizer } from "./auth/authorizer";
+export { createMemoryLayer } from "./layer/memory";
+export type { ChannelLayer, LayerListener } from "./layer/types";
+export { installRuntime, getRuntime, type NotificationsRuntime } from "./runtime";
+export { readSettings, type NotificationSettings } from "./settings";

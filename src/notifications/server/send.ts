@@ -1,0 +1,184 @@
+/**
+ * The send API: one general `notify(target, payload)` and the 18 audience × kind shortcuts.
+ * Each returns whether it sent; a disabled audience is a no-op that reports so.
+ */
+import { InvalidNotificationError, NotificationError, PublishError } from "../shared/errors";
+import type { Level, NotificationFrame } from "../shared/protocol";
+import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience";
+import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload";
+import { getRuntime, type NotificationsRuntime } from "./runtime";
+import { audienceGate } from "./settings";
+
+/** What to send. */
+export type Payload =
+  | ({ message: string } & MessageOptions)
+  | { redirect: string }
+  | { progress: number | string };
+
+/** The outcome of a send. */
+export type SendResult =
+  | { sent: true; group: string }
+  | { sent: false; group: string; reason: "audience-disabled"; setting: string };
+
+export type { Level, MessageOptions, ObjectRef, Target, UserRef };
+
+function buildFrame(payload: Payload, group: string): NotificationFrame {
+  if (typeof payload !== "object" || payload === null) {
+    throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+  }
+  if ("message" in payload) {
+    const { message, ...options } = payload;
+    return buildMessageFrame(message, options);
+  }
+  if ("redirect" in payload) return buildRedirectFrame(payload.redirect);
+  if ("progress" in payload) return buildProgressFrame(payload.progress, group);
+  throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+}
+
+/**
+ * Sends `payload` to `target` using `runtime`. Validates first (typed errors), then checks the
+ * audience's gate, then publishes one serialised frame to the target's group.
+ */
+export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload): Promise<SendResult> {
+  const { audience, group } = resolveTarget(target);
+  const frame = buildFrame(payload, group);
+  const gate = audienceGate(runtime.settings, audience);
+  if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
+  try {
+    await runtime.layer.publish(group, JSON.stringify(frame));
+  } catch (error) {
+    if (error instanceof NotificationError) throw error;
+    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.`, { cause: error });
+  }
+  return { sent: true, group };
+}
+
+/**
+ * Sends a message, redirect or progress update to any audience.
+ *
+ * @example
+ * await notify({ user: session.user.id }, { message: "Import finished", level: "success" });
+ * await notify("all", { message: "Deploy in 5 minutes", level: "warning" });
+ * await notify({ channel: jobId }, { progress: 40 });
+ */
+export function notify(target: Target, payload: Payload): Promise<SendResult> {
+  return notifyWith(getRuntime(), target, payload);
+}
+
+async function sent(result: Promise<SendResult>): Promise<boolean> {
+  return (await result).sent;
+}
+
+/* --------------------------------------------------------------------------- messages */
+
+/**
+ * Shows a message to every connected tab. Returns false when `ENABLE_ALL` is off.
+ * @example await sendToAll("Maintenance at 18:00", { level: "warning" });
+ */
+export function sendToAll(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("all", { ...options, message: text }));
+}
+
+/**
+ * Shows a message to every signed-in tab. Returns false when `ENABLE_AUTHENTICATED` is off.
+ * @example await sendToAuthenticated("New feature: exports");
+ */
+export function sendToAuthenticated(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("authenticated", { ...options, message: text }));
+}
+
+/**
+ * Shows a message to every anonymous tab. Returns false when `ENABLE_ANONYMOUS` is off (the default).
+ * @example await sendToAnonymous("Sign up to save your work");
+ */
+export function sendToAnonymous(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("anonymous", { ...options, message: text }));
+}
+
+/**
+ * Shows a message in every tab of one user. Returns false when `ENABLE_AUTHENTICATED` is off.
+ * @example await sendToUser(alice.id, "Your import finished!", { level: "success" });
+ */
+export function sendToUser(user: UserRef, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ user }, { ...options, message: text }));
+}
+
+/**
+ * Shows a message on the pages of one database row. Returns false when `ENABLE_PAGE_CHANNELS` is off.
+ * @example await sendToObject("articles-42", "New comment");
+ */
+export function sendToObject(object: ObjectRef, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ object }, { ...options, message: text }));
+}
+
+/**
+ * Shows a message to the sockets subscribed to a raw channel. Returns false when `ENABLE_PAGE_CHANNELS` is off.
+ * @example await sendToChannel(jobId, "Job queued");
+ */
+export function sendToChannel(channel: string, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ channel }, { ...options, message: text }));
+}
+
+/* -------------------------------------------------------------------------- redirects */
+
+/** Moves every tab to `url` (same-origin only in the browser). @example await redirectAll("/maintenance"); */
+export function redirectAll(url: string): Promise<boolean> {
+  return sent(notify("all", { redirect: url }));
+}
+
+/** Moves every signed-in tab to `url`. @example await redirectAuthenticated("/terms"); */
+export function redirectAuthenticated(url: string): Promise<boolean> {
+  return sent(notify("authenticated", { redirect: url }));
+}
+
+/** Moves every anonymous tab to `url`. @example await redirectAnonymous("/signin"); */
+export function redirectAnonymous(url: string): Promise<boolean> {
+  return sent(notify("anonymous", { redirect: url }));
+}
+
+/** Moves every tab of one user to `url`. @example await redirectUser(alice.id, `/reports/${id}`); */
+export function redirectUser(user: UserRef, url: string): Promise<boolean> {
+  return sent(notify({ user }, { redirect: url }));
+}
+
+/** Moves the pages of one row to `url`. @example await redirectObject("articles-42", "/articles"); */
+export function redirectObject(object: ObjectRef, url: string): Promise<boolean> {
+  return sent(notify({ object }, { redirect: url }));
+}
+
+/** Moves the sockets on a channel to `url`. @example await redirectChannel(jobId, `/jobs/${jobId}/result`); */
+export function redirectChannel(channel: string, url: string): Promise<boolean> {
+  return sent(notify({ channel }, { redirect: url }));
+}
+
+/* --------------------------------------------------------------------------- progress */
+
+/** Reports progress to every tab. `42`, `33.5` and `"73%"` are accepted. @example await progressAll(42); */
+export function progressAll(percent: number | string): Promise<boolean> {
+  return sent(notify("all", { progress: percent }));
+}
+
+/** Reports progress to every signed-in tab. @example await progressAuthenticated(10); */
+export function progressAuthenticated(percent: number | string): Promise<boolean> {
+  return sent(notify("authenticated", { progress: percent }));
+}
+
+/** Reports progress to every anonymous tab. @example await progressAnonymous("50%"); */
+export function progressAnonymous(percent: number | string): Promise<boolean> {
+  return sent(notify("anonymous", { progress: percent }));
+}
+
+/** Reports progress to every tab of one user. @example await progressUser(alice.id, 42); */
+export function progressUser(user: UserRef, percent: number | string): Promise<boolean> {
+  return sent(notify({ user }, { progress: percent }));
+}
+
+/** Reports progress on the pages of one row. @example await progressObject("imports-7", 80); */
+export function progressObject(object: ObjectRef, percent: number | string): Promise<boolean> {
+  return sent(notify({ object }, { progress: percent }));
+}
+
+/** Reports progress on a channel. @example await progressChannel(jobId, "33.5%"); */
+export function progressChannel(channel: string, percent: number | string): Promise<boolean> {
+  return sent(notify({ channel }, { progress: percent }));
+}

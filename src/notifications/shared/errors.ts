@@ -1,0 +1,45 @@
+/**
+ * Typed errors thrown by the kit. Every error has a stable `code` so callers can branch
+ * without matching message text.
+ */
+export type NotificationErrorCode =
+  | "INVALID_ARGUMENT"
+  | "INVALID_LEVEL"
+  | "INVALID_PERCENT"
+  | "EMPTY_TEXT"
+  | "UNSAFE_URL"
+  | "INVALID_CHANNEL"
+  | "INVALID_USER"
+  | "INVALID_SETTING"
+  | "PUBLISH_FAILED";
+
+/** Base class of every error the kit throws on purpose. */
+export class NotificationError extends Error {
+  readonly code: NotificationErrorCode;
+
+  constructor(code: NotificationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A send-API argument is invalid (level, percent, text, URL, channel, user). */
+export class InvalidNotificationError extends NotificationError {}
+
+/** A setting could not be parsed; start-up stops with this error. */
+export class InvalidSettingError extends NotificationError {
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super("INVALID_SETTING", `Invalid setting ${setting}: ${message}`);
+    this.setting = setting;
+  }
+}
+
+/** The channel layer could not carry a send (e.g. Redis is down). */
+export class PublishError extends NotificationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PUBLISH_FAILED", message, options);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The wire protocol between the gateway and the browser, as zod schemas.
+ *
+ * Server → client frames `message`, `redirect` and `progress` keep the exact shape of the
+ * original django-channels-broadcast client, so its browser script still works against our
+ * server. Our own control frames (`hello`, `subscribed`, `error`) carry none of the fields
+ * that client reacts to (`text`, `url`, `progress`), so it ignores them.
+ */
+import { z } from "zod";
+
+/** Levels a message can have; each maps to the `cssClass` field on the wire. */
+export const LEVELS = ["info", "success", "warning", "error"] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** Id of a stored notification: a non-negative safe integer (0 included). */
+export const notificationIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const messageFrameSchema = z.object({
+  type: z.literal("message"),
+  id: notificationIdSchema.optional(),
+  text: z.string(),
+  cssClass: z.enum(LEVELS),
+  clickURL: z.string().nullable(),
+  closeURL: z.string().nullable(),
+  hideCloseOption: z.boolean(),
+});
+export type MessageFrame = z.infer<typeof messageFrameSchema>;
+
+export const redirectFrameSchema = z.object({
+  type: z.literal("redirect"),
+  id: notificationIdSchema.optional(),
+  url: z.string(),
+});
+export type RedirectFrame = z.infer<typeof redirectFrameSchema>;
+
+export const progressFrameSchema = z.object({
+  type: z.literal("progress"),
+  progress: z.literal(true),
+  /** Always a string ending in `%`, e.g. `"42%"`. */
+  percent: z.string(),
+  /** The public name of the audience the progress belongs to (see `channels.ts`). */
+  channel: z.string(),
+});
+export type ProgressFrame = z.infer<typeof progressFrameSchema>;
+
+/** Sent once right after the socket is accepted and its groups are joined. */
+export const helloFrameSchema = z.object({
+  type: z.literal("hello"),
+  protocol: z.literal(1),
+  /** The signed-in user's id, or null for an anonymous socket. */
+  userId: z.string().nullable(),
+  /** Client-requested channels that were granted at connect time. */
+  channels: z.array(z.string()),
+  /** Server heartbeat interval, so a client can tell a dead connection. */
+  heartbeatMs: z.number().int().positive(),
+});
+export type HelloFrame = z.infer<typeof helloFrameSchema>;
+
+/** Answer to a `subscribe` / `unsubscribe` frame: the full list of channels now held. */
+export const subscribedFrameSchema = z.object({
+  type: z.literal("subscribed"),
+  ref: z.string().optional(),
+  channels: z.array(z.string()),
+});
+export type SubscribedFrame = z.infer<typeof subscribedFrameSchema>;
+
+/** A refused client frame. The connection stays open. */
+export const errorFrameSchema = z.object({
+  type: z.literal("error"),
+  code: z.enum(["invalid_frame", "binary_frame", "unknown_type"]),
+});
+export type ErrorFrame = z.infer<typeof errorFrameSchema>;
+
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  messageFrameSchema,
+  redirectFrameSchema,
+  progressFrameSchema,
+  helloFrameSchema,
+  subscribedFrameSchema,
+  errorFrameSchema,
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+/** A frame that carries a notification (as opposed to a control frame). */
+export type NotificationFrame = MessageFrame | RedirectFrame | ProgressFrame;
+
+/* ---------------------------------------------------------------- client → server */
+
+export const ackFrameSchema = z.object({
+  type: z.literal("ack_message"),
+  id: notificationIdSchema,
+});
+export type AckFrame = z.infer<typeof ackFrameSchema>;
+
+/**
+ * Channel lists from clients are bounded here only loosely (the gateway applies the
+ * configured limits); the point is to refuse absurd frames before any work is done.
+ */
+const clientChannelListSchema = z.array(z.string()).max(10_000);
+
+export const subscribeFrameSchema = z.object({
+  type: z.literal("subscribe"),
+  ref: z.string().max(64).optional(),
+  channels: clientChannelListSchema.optional(),
+  token: z.string().max(8_192).optional(),
+});
+export type SubscribeFrame = z.infer<typeof subscribeFrameSchema>;
+
+export const unsubscribeFrameSchema = z.object({
+  type: z.literal("unsubscribe"),
+  ref: z.string().max(64).optional(),
+  channels: clientChannelListSchema,
+});
+export type UnsubscribeFrame = z.infer<typeof unsubscribeFrameSchema>;
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  ackFrameSchema,
+  subscribeFrameSchema,
+  unsubscribeFrameSchema,
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+/** Outcome of parsing one text frame from a client. Never throws. */
+export type ClientFrameParse =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: "invalid_frame" | "unknown_type" };
+
+const KNOWN_CLIENT_TYPES = new Set(["ack_message", "subscribe", "unsubscribe"]);
+
+/**
+ * Parses one text frame sent by a browser. Malformed JSON, non-objects and frames of an
+ * unknown type come back as a refusal; nothing here throws.
+ *
+ * @example
+ * parseClientFrame('{"type":"ack_message","id":17}') // { ok: true, frame: {type: "ack_message", id: 17} }
+ * parseClientFrame("nope")                          // { ok: false, code: "invalid_frame" }
+ */
+export function parseClientFrame(text: string): ClientFrameParse {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_frame" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, code: "invalid_frame" };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== "string" || !KNOWN_CLIENT_TYPES.has(type)) {
+    return { ok: false, code: "unknown_type" };
+  }
+  const parsed = clientFrameSchema.safeParse(value);
+  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, code: "invalid_frame" };
+}
+
+/**
+ * Parses one text frame received from the server. Returns null for anything that is not a
+ * frame this client understands (the browser ignores those rather than failing).
+ */
+export function parseServerFrame(text: string): ServerFrame | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = serverFrameSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
