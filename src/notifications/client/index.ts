@@ -1,0 +1,49 @@
+"use client";
+/**
+ * The browser half of the kit: import from here in client components and the root layout.
+ *
+ * @example
+ * import { NotificationsProvider, ProgressBar, useNotifications } from "@/notifications/client";
+ */
+export { NotificationsProvider } from "./provider";
+export type { NotificationsProviderProps } from "./provider";
+export {
+  useChannelSubscription,
+  useConnectionState,
+  useNotificationClient,
+  useNotifications,
+  useProgress,
+  useSubscribedChannels,
+} from "./hooks";
+export type { FrameListener, NotificationsApi, NotificationsState } from "./context";
+export { ProgressBar } from "./progress-bar";
+export type { ProgressBarProps } from "./progress-bar";
+export { ConnectionIndicator, describeConnectionState } from "./connection-indicator";
+export type { ConnectionIndicatorProps } from "./connection-indicator";
+export { NotificationToast, DEFAULT_LEVEL_STYLES, DEFAULT_LEVEL_DURATIONS } from "./toast";
+export type { LevelStyles, NotificationToastProps } from "./toast";
+export { defaultRenderers, renderMessageToast, followSameOriginRedirect } from "./renderers";
+export type { RenderContext, Renderers } from "./renderers";
+export { createNotificationSocket } from "./socket";
+export type {
+  ConnectionState,
+  ConnectionStatus,
+  NotificationSocket,
+  NotificationSocketOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./socket";
+export type { BackoffOptions } from "./backoff";
+export type { SubscriptionRequest } from "./subscriptions";
+export type { ProgressInfo } from "./progress";
+export { resolveNavigation } from "./navigation";
+export type { NavigationTarget } from "./navigation";
+export { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url";
+export type {
+  Level,
+  MessageFrame,
+  NotificationFrame,
+  ProgressFrame,
+  RedirectFrame,
+  ServerFrame,
+} from "../shared/protocol";

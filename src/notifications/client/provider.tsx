@@ -1,0 +1,225 @@
+"use client";
+/**
+ * `<NotificationsProvider>`: one notification socket per tab, owned by the root layout so it
+ * survives client-side navigations, plus the default rendering of what arrives.
+ */
+import { useRouter } from "next/navigation";
+import { useEffect, useEffectEvent, useMemo, useState } from "react";
+import type { ReactNode } from "react";
+import { Toaster } from "react-hot-toast";
+import type { ClientFrame, ServerFrame } from "../shared/protocol";
+import type { BackoffOptions } from "./backoff";
+import { NotificationsApiContext, NotificationsStateContext } from "./context";
+import type { FrameListener, NotificationsApi, NotificationsState } from "./context";
+import { performNavigation } from "./navigation";
+import { EMPTY_PROGRESS, parseProgress, recordProgress } from "./progress";
+import { defaultRenderers } from "./renderers";
+import type { RenderContext, Renderers } from "./renderers";
+import { createNotificationSocket } from "./socket";
+import type { ConnectionState, NotificationSocket, WebSocketConstructor } from "./socket";
+import { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url";
+import type { SubscriptionRequest } from "./subscriptions";
+import type { LevelStyles } from "./toast";
+
+export interface NotificationsProviderProps {
+  /** The signed-in user's id from the server session; null when anonymous. Changing it reconnects. */
+  userId: string | null;
+  /** Open a socket for anonymous visitors too. Default false: the server refuses them unless it enables them. */
+  anonymousEnabled?: boolean;
+  /** Gateway path on this host. Default "/ws/notifications". */
+  path?: string;
+  backoff?: BackoffOptions;
+  /** Replace how messages, redirects or progress are shown. */
+  renderers?: Partial<Renderers>;
+  /** Per-level style overrides for the default toast. */
+  levelStyles?: LevelStyles;
+  /** Render react-hot-toast's `<Toaster>`. Default true; pass false if the app renders its own. */
+  toaster?: boolean;
+  /** WebSocket implementation (tests). Default the browser's. */
+  WebSocket?: WebSocketConstructor;
+  children?: ReactNode;
+}
+
+interface SessionView extends NotificationsState {
+  /** Which socket session this state belongs to; state of an older session is not shown. */
+  key: string;
+}
+
+interface HeldSubscription {
+  request: SubscriptionRequest;
+  /** Release on the current socket controller, if one exists. */
+  release: (() => void) | undefined;
+}
+
+const IDLE: ConnectionState = { status: "idle" };
+const NO_CHANNELS: readonly string[] = [];
+
+function emptySession(key: string): SessionView {
+  return { key, connection: IDLE, progress: EMPTY_PROGRESS, channels: NO_CHANNELS };
+}
+
+/**
+ * Put it in the root layout, with the user id from the server session:
+ *
+ * @example
+ * // app/layout.tsx (a server component)
+ * const session = await auth();
+ * return (
+ *   <html><body>
+ *     <NotificationsProvider userId={session?.user?.id ?? null}>{children}</NotificationsProvider>
+ *   </body></html>
+ * );
+ */
+export function NotificationsProvider({
+  userId,
+  anonymousEnabled = false,
+  path = DEFAULT_NOTIFICATIONS_PATH,
+  backoff,
+  renderers,
+  levelStyles,
+  toaster = true,
+  WebSocket: WebSocketImpl,
+  children,
+}: NotificationsProviderProps) {
+  const router = useRouter();
+  // Anonymous sockets are refused by default server-side; opening one would only retry forever.
+  const active = userId !== null || anonymousEnabled;
+  // Callers often pass `backoff` inline; a fresh object each render must not reconnect.
+  const backoffKey = JSON.stringify(backoff ?? null);
+  const sessionKey = active ? JSON.stringify([userId, path, backoffKey]) : "inactive";
+
+  const [session, setSession] = useState<SessionView>(() => emptySession(sessionKey));
+  const [listeners] = useState(() => new Set<FrameListener>());
+  const [held] = useState(() => new Map<number, HeldSubscription>());
+  const [controllerRef] = useState(() => ({ current: null as NotificationSocket | null, nextId: 0 }));
+
+  const update = (key: string, change: (previous: SessionView) => Partial<NotificationsState>) =>
+    setSession((previous) => {
+      const base = previous.key === key ? previous : emptySession(key);
+      return { ...base, ...change(base) };
+    });
+
+  const handleFrame = useEffectEvent((key: string, frame: ServerFrame) => {
+    const origin = window.location.origin;
+    const context: RenderContext = {
+      origin,
+      levelStyles,
+      push: (target) => router.push(target),
+      navigate: (target) =>
+        performNavigation(target, {
+          push: (target) => router.push(target),
+          assign: (url) => window.location.assign(url),
+        }),
+    };
+    const use = { ...defaultRenderers, ...renderers };
+    try {
+      if (frame.type === "message") use.message(frame, context);
+      else if (frame.type === "redirect") use.redirect(frame, context);
+      else if (frame.type === "progress") {
+        const info = parseProgress(frame);
+        if (info) update(key, (previous) => ({ progress: recordProgress(previous.progress, info) }));
+        else console.warn(`[notifications] ignored progress with percent ${JSON.stringify(frame.percent)}`);
+        use.progress(frame, context);
+      }
+    } catch (error) {
+      console.error("[notifications] renderer threw", error);
+    }
+    for (const listener of [...listeners]) {
+      try {
+        listener(frame);
+      } catch (error) {
+        console.error("[notifications] frame listener threw", error);
+      }
+    }
+  });
+
+  const onSessionChange = useEffectEvent((key: string, patch: Partial<NotificationsState>) => update(key, () => patch));
+
+  useEffect(() => {
+    if (!active) return;
+    const key = sessionKey;
+    // Callbacks of a disposed controller must not touch state (StrictMode's first mount, old user).
+    let live = true;
+    const controller = createNotificationSocket({
+      url: () => buildNotificationSocketURL(window.location, path),
+      WebSocket: WebSocketImpl,
+      backoff: JSON.parse(backoffKey) as BackoffOptions | null ?? undefined,
+      onFrame: (frame) => {
+        if (live) handleFrame(key, frame);
+      },
+      onStateChange: (connection) => {
+        if (live) onSessionChange(key, { connection });
+      },
+      onChannelsChange: (channels) => {
+        if (live) onSessionChange(key, { channels });
+      },
+    });
+    controllerRef.current = controller;
+    for (const subscription of held.values()) subscription.release = controller.subscribe(subscription.request);
+    // StrictMode mounts, unmounts and mounts again synchronously. Connecting on a later
+    // macrotask lets the first cleanup cancel before any socket exists: never two sockets,
+    // never one opened only to be closed.
+    const timer = setTimeout(() => controller.connect(), 0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      if (controllerRef.current === controller) controllerRef.current = null;
+      for (const subscription of held.values()) subscription.release = undefined;
+      controller.dispose();
+    };
+  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, held]);
+
+  const api = useMemo<NotificationsApi>(
+    () => ({
+      addFrameListener(listener) {
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+        };
+      },
+      subscribe(request: SubscriptionRequest) {
+        const id = (controllerRef.nextId += 1);
+        const subscription: HeldSubscription = { request, release: controllerRef.current?.subscribe(request) };
+        held.set(id, subscription);
+        return () => {
+          held.delete(id);
+          subscription.release?.();
+          subscription.release = undefined;
+        };
+      },
+      unsubscribe(channels: readonly string[]) {
+        const drop = new Set(channels);
+        // Held requests are replayed into the next controller (new user), so they must forget too.
+        for (const subscription of held.values()) {
+          if (subscription.request.channels) {
+            subscription.request = { ...subscription.request, channels: subscription.request.channels.filter((name) => !drop.has(name)) };
+          }
+        }
+        controllerRef.current?.unsubscribe(channels);
+      },
+      send(frame: ClientFrame) {
+        return controllerRef.current?.send(frame) ?? false;
+      },
+    }),
+    [listeners, held, controllerRef],
+  );
+
+  const visible = session.key === sessionKey ? session : null;
+  const state = useMemo<NotificationsState>(
+    () => ({
+      connection: visible?.connection ?? IDLE,
+      progress: visible?.progress ?? EMPTY_PROGRESS,
+      channels: visible?.channels ?? NO_CHANNELS,
+    }),
+    [visible?.connection, visible?.progress, visible?.channels],
+  );
+
+  return (
+    <NotificationsApiContext value={api}>
+      <NotificationsStateContext value={state}>
+        {children}
+        {toaster ? <Toaster position="top-right" /> : null}
+      </NotificationsStateContext>
+    </NotificationsApiContext>
+  );
+}

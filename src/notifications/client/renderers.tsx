@@ -1,0 +1,63 @@
+"use client";
+/** How each notification kind reaches the screen by default; each piece can be replaced. */
+import toast from "react-hot-toast";
+import type { MessageFrame, ProgressFrame, RedirectFrame } from "../shared/protocol";
+import { sameOriginPath } from "../shared/urls";
+import type { NavigationTarget } from "./navigation";
+import { DEFAULT_LEVEL_DURATIONS, NotificationToast } from "./toast";
+import type { LevelStyles } from "./toast";
+
+/** What a renderer may use. */
+export interface RenderContext {
+  /** The page origin (`location.origin`). */
+  origin: string;
+  /** Client-side navigation to a same-origin path (the Next router). */
+  push(path: string): void;
+  /** Performs a resolved, safe navigation: router push in-app, `location.assign` elsewhere. */
+  navigate(target: NavigationTarget): void;
+  /** Style overrides given to the provider. */
+  levelStyles: LevelStyles | undefined;
+}
+
+/** One function per notification kind. Replace any of them through the provider's `renderers` prop. */
+export interface Renderers {
+  message(frame: MessageFrame, context: RenderContext): void;
+  redirect(frame: RedirectFrame, context: RenderContext): void;
+  /** Progress is always stored for `useProgress`/`<ProgressBar>`; this is for anything extra. */
+  progress(frame: ProgressFrame, context: RenderContext): void;
+}
+
+/** Shows a message as a toast; a stored message keeps its id so a second copy replaces, not stacks. */
+export function renderMessageToast(frame: MessageFrame, context: RenderContext): void {
+  toast.custom(
+    (record) => (
+      <NotificationToast toast={record} frame={frame} origin={context.origin} navigate={context.navigate} levelStyles={context.levelStyles} />
+    ),
+    {
+      id: frame.id === undefined ? undefined : `notification-${frame.id}`,
+      duration: DEFAULT_LEVEL_DURATIONS[frame.cssClass],
+    },
+  );
+}
+
+/** Follows a redirect only within this origin: a forced navigation elsewhere is how phishing starts. */
+export function followSameOriginRedirect(frame: RedirectFrame, context: RenderContext): void {
+  const path = sameOriginPath(frame.url, context.origin);
+  if (path === null) {
+    console.warn(`[notifications] ignored redirect to ${JSON.stringify(frame.url)}: not a same-origin URL`);
+    return;
+  }
+  context.push(path);
+}
+
+/**
+ * The defaults: toast for messages, same-origin router push for redirects, nothing extra for progress.
+ *
+ * @example
+ * <NotificationsProvider userId={id} renderers={{ message: (f, ctx) => { myToast(f.text); } }}>
+ */
+export const defaultRenderers: Renderers = {
+  message: renderMessageToast,
+  redirect: followSameOriginRedirect,
+  progress: () => {},
+};

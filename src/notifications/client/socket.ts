@@ -1,0 +1,346 @@
+/**
+ * The tab's notification socket as a small state machine around the browser WebSocket:
+ * reconnect with backoff, dedupe and ack notifications, keep live subscriptions across
+ * reconnects, follow the page lifecycle. No React here; the provider wraps it.
+ */
+import { CloseCode } from "../shared/close-codes";
+import { clientFrameSchema, parseServerFrame } from "../shared/protocol";
+import type { ClientFrame, ServerFrame } from "../shared/protocol";
+import { createBackoff } from "./backoff";
+import type { BackoffOptions } from "./backoff";
+import { createIdDeduper, DEFAULT_DEDUPE_CAPACITY } from "./dedupe";
+import { defaultLifecycleTarget, listenToLifecycle } from "./lifecycle";
+import { createSubscriptionRegistry } from "./subscriptions";
+import type { SubscriptionRequest } from "./subscriptions";
+
+/** Where the connection stands. `closed.intentional` is true only after `close()`/`dispose()`. */
+export type ConnectionState =
+  | { status: "idle" }
+  | { status: "connecting" }
+  | { status: "open" }
+  | { status: "reconnecting"; attempt: number; delayMs: number }
+  | { status: "failed" }
+  | { status: "closed"; code?: number; reason?: string; intentional: boolean };
+
+export type ConnectionStatus = ConnectionState["status"];
+
+// Handler types are declared with method syntax so both the DOM's WebSocket (whose handlers
+// take a full MessageEvent/CloseEvent) and the `ws` package's class fit without casts.
+type Handler<E> = { bivarianceHack(event: E): void }["bivarianceHack"];
+
+/** The part of the WebSocket API the client uses: the browser's, or `ws` in Node tests. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface NotificationSocketOptions {
+  /** Socket URL, or a function called before every (re)connect so it can change (cookies, params). */
+  url: string | (() => string);
+  /** WebSocket implementation; defaults to `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  backoff?: BackoffOptions;
+  /** Every understood frame: notifications (after dedupe) and control frames. */
+  onFrame?: (frame: ServerFrame) => void;
+  onStateChange?: (state: ConnectionState) => void;
+  /** The channels the server says this socket holds (from `hello` / `subscribed`). */
+  onChannelsChange?: (channels: readonly string[]) => void;
+  /** Where `pagehide`/`pageshow`/`online` come from; defaults to `window`. `false` turns it off. */
+  lifecycle?: { target: EventTarget } | false;
+  /** How many notification ids to remember for dedupe. Default 1000. */
+  dedupeCapacity?: number;
+  /** Random source for jitter (tests). */
+  random?: () => number;
+}
+
+export interface NotificationSocket {
+  /** Opens the socket, replacing any current one (never two alive). Resets the backoff. */
+  connect(): void;
+  /** Closes on purpose: no reconnect until `connect()` is called again. */
+  close(code?: number, reason?: string): void;
+  /** `close()` for good: later `connect()` calls do nothing. */
+  dispose(): void;
+  /** Sends a client frame while the socket is open; returns false (and sends nothing) otherwise. */
+  send(frame: ClientFrame): boolean;
+  /** Asks for channels and/or a token now and after every reconnect; returns the release function. */
+  subscribe(request: SubscriptionRequest): () => void;
+  /** Drops channels now and from what is re-sent after reconnects. */
+  unsubscribe(channels: readonly string[]): void;
+  getState(): ConnectionState;
+  /** Extra channels the server granted this socket (from `hello` / `subscribed`). */
+  getChannels(): readonly string[];
+  /** Highest notification id received so far, or null. */
+  getLastSeenId(): number | null;
+}
+
+const OPEN = 1;
+const CONNECTING = 0;
+const noop = () => {};
+
+function sameState(a: ConnectionState, b: ConnectionState): boolean {
+  const keysA = Object.keys(a) as (keyof ConnectionState)[];
+  if (keysA.length !== Object.keys(b).length) return false;
+  return keysA.every((key) => (a as Record<string, unknown>)[key] === (b as Record<string, unknown>)[key]);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/** Detaches every handler so a replaced socket cannot deliver late events. */
+function detach(socket: WebSocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  // Not null: the `ws` package throws on an 'error' event without a listener, which a close
+  // during the handshake produces.
+  socket.onerror = noop;
+}
+
+function closeQuietly(socket: WebSocketLike, code: number, reason?: string): void {
+  if (socket.readyState !== OPEN && socket.readyState !== CONNECTING) return;
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Browsers reject codes outside 1000/3000–4999 and over-long reasons; a plain close still ends it.
+    try {
+      socket.close();
+    } catch {
+      /* already closing */
+    }
+  }
+}
+
+/**
+ * Creates the controller. Nothing connects until `connect()`.
+ *
+ * @example
+ * const socket = createNotificationSocket({
+ *   url: () => `wss://${location.host}/ws/notifications`,
+ *   onFrame: (frame) => { if (frame.type === "message") console.log(frame.text); },
+ *   onStateChange: (state) => console.log(state.status),
+ * });
+ * socket.connect();
+ * socket.subscribe({ channels: ["articles-42"] });
+ * // …
+ * socket.dispose();
+ */
+export function createNotificationSocket(options: NotificationSocketOptions): NotificationSocket {
+  const backoff = createBackoff(options.backoff, options.random);
+  const deduper = createIdDeduper(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
+  const registry = createSubscriptionRegistry();
+  const lifecycleTarget = options.lifecycle === false ? null : (options.lifecycle?.target ?? defaultLifecycleTarget());
+
+  let state: ConnectionState = { status: "idle" };
+  let socket: WebSocketLike | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let channels: readonly string[] = [];
+  let lastSeenId: number | null = null;
+  /** Closed by `pagehide`; a bfcache `pageshow` reopens only in this case. */
+  let suspended = false;
+  let disposed = false;
+  let stopLifecycle: (() => void) | null = null;
+
+  const setState = (next: ConnectionState) => {
+    if (sameState(state, next)) return;
+    state = next;
+    options.onStateChange?.(next);
+  };
+
+  const setChannels = (next: readonly string[]) => {
+    if (sameList(channels, next)) return;
+    channels = next;
+    options.onChannelsChange?.(next);
+  };
+
+  const clearTimer = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+
+  const isOpen = () => socket !== null && socket.readyState === OPEN;
+
+  const sendRaw = (frame: ClientFrame): boolean => {
+    if (!socket || socket.readyState !== OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  };
+
+  const dropSocket = (code: number, reason?: string) => {
+    const current = socket;
+    socket = null;
+    if (current) {
+      detach(current);
+      closeQuietly(current, code, reason);
+    }
+    setChannels([]);
+  };
+
+  const scheduleReconnect = (code: number, reason: string) => {
+    if (!backoff.options.enabled) {
+      setState(reason === "" ? { status: "closed", code, intentional: false } : { status: "closed", code, reason, intentional: false });
+      return;
+    }
+    // A restart or an ended session is not the network failing: come back after the first,
+    // short delay instead of wherever the backoff had climbed to.
+    if (code === CloseCode.SERVICE_RESTART || code === CloseCode.SESSION_ENDED) backoff.reset();
+    const step = backoff.next();
+    if (step === null) {
+      setState({ status: "failed" });
+      return;
+    }
+    setState({ status: "reconnecting", attempt: step.attempt, delayMs: step.delayMs });
+    timer = setTimeout(() => {
+      timer = null;
+      open();
+    }, step.delayMs);
+  };
+
+  const handleText = (data: unknown) => {
+    // Binary frames carry nothing this protocol defines.
+    if (typeof data !== "string") return;
+    const frame = parseServerFrame(data);
+    if (frame === null) return;
+    if ((frame.type === "message" || frame.type === "redirect") && frame.id !== undefined) {
+      // Ack duplicates too: the first ack may have been lost with the old connection, and an
+      // unacked row keeps coming back on every reconnect.
+      sendRaw({ type: "ack_message", id: frame.id });
+      lastSeenId = lastSeenId === null ? frame.id : Math.max(lastSeenId, frame.id);
+      if (deduper.seen(frame.id)) return;
+    }
+    if (frame.type === "hello") setChannels(frame.channels);
+    if (frame.type === "subscribed") {
+      registry.noteSubscribed(frame, channels);
+      setChannels(frame.channels);
+    }
+    try {
+      options.onFrame?.(frame);
+    } catch (error) {
+      // A faulty consumer must not take the connection down with it.
+      console.error("[notifications] frame handler threw", error);
+    }
+  };
+
+  function open(): void {
+    if (disposed) return;
+    const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    let next: WebSocketLike;
+    try {
+      if (!Ctor) throw new Error("no WebSocket implementation available");
+      next = new Ctor(typeof options.url === "function" ? options.url() : options.url);
+    } catch (error) {
+      // A bad URL or a missing WebSocket will not fix itself; retrying would only spin.
+      console.error("[notifications] cannot open the socket", error);
+      setState({ status: "failed" });
+      return;
+    }
+    socket = next;
+    next.binaryType = "arraybuffer";
+    next.onopen = () => {
+      if (socket !== next) return;
+      backoff.reset();
+      setState({ status: "open" });
+      for (const frame of registry.resendFrames()) sendRaw(frame);
+    };
+    next.onmessage = (event) => {
+      if (socket === next) handleText(event.data);
+    };
+    next.onerror = noop; // a close event always follows; that is where we decide
+    next.onclose = (event) => {
+      if (socket !== next) return;
+      detach(next);
+      socket = null;
+      setChannels([]);
+      scheduleReconnect(event.code, event.reason);
+    };
+    setState({ status: "connecting" });
+  }
+
+  const startLifecycle = () => {
+    if (stopLifecycle || !lifecycleTarget) return;
+    stopLifecycle = listenToLifecycle(lifecycleTarget, {
+      pagehide() {
+        const active = state.status === "connecting" || state.status === "open" || state.status === "reconnecting";
+        if (!active) return;
+        // Closing lets the page enter the bfcache and frees the server's socket at once.
+        suspended = true;
+        clearTimer();
+        dropSocket(CloseCode.NORMAL, "pagehide");
+        setState({ status: "closed", code: CloseCode.NORMAL, reason: "pagehide", intentional: false });
+      },
+      pageshow(persisted) {
+        if (!persisted || !suspended || disposed) return;
+        suspended = false;
+        backoff.reset();
+        open();
+      },
+      online() {
+        if (state.status !== "reconnecting") return;
+        clearTimer();
+        open();
+      },
+    });
+  };
+
+  const stopListening = () => {
+    stopLifecycle?.();
+    stopLifecycle = null;
+  };
+
+  const close = (code: number = CloseCode.NORMAL, reason?: string) => {
+    clearTimer();
+    suspended = false;
+    dropSocket(code, reason);
+    stopListening();
+    setState(reason === undefined ? { status: "closed", code, intentional: true } : { status: "closed", code, reason, intentional: true });
+  };
+
+  return {
+    connect() {
+      if (disposed) return;
+      clearTimer();
+      suspended = false;
+      dropSocket(CloseCode.NORMAL, "replaced");
+      backoff.reset();
+      startLifecycle();
+      open();
+    },
+    close,
+    dispose() {
+      if (disposed) return;
+      close();
+      disposed = true;
+    },
+    send(frame) {
+      // Public callers may be plain JS: refuse frames the server would refuse anyway.
+      if (!clientFrameSchema.safeParse(frame).success) return false;
+      return sendRaw(frame);
+    },
+    subscribe(request) {
+      const { entry, frame } = registry.add(request);
+      if (frame && isOpen()) sendRaw(frame);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const unsubscribe = registry.release(entry);
+        if (unsubscribe && isOpen()) sendRaw(unsubscribe);
+      };
+    },
+    unsubscribe(names) {
+      const frame = registry.removeChannels(names);
+      if (frame && isOpen()) sendRaw(frame);
+    },
+    getState: () => state,
+    getChannels: () => channels,
+    getLastSeenId: () => lastSeenId,
+  };
+}
