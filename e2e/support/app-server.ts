@@ -1,0 +1,115 @@
+/**
+ * Throwaway app servers for browser tests: the real `server.ts` (production build), on a free
+ * port, with its own PGlite directory and users created through the real CLI.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const TEST_AUTH_SECRET = "e2e-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+export const PASSWORD = "correct-horse-battery";
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppServer {
+  url: string;
+  dataDir: string;
+  env: Record<string, string>;
+  /** Stops the server (SIGTERM, as a deploy would) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  restart(): Promise<void>;
+  output(): string;
+}
+
+function createUsersWithCli(env: Record<string, string>, usernames: string[]): void {
+  for (const username of usernames) {
+    const result = spawnSync("node_modules/.bin/tsx", ["src/cli/create-user.ts", username, "--password", PASSWORD], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    });
+    if (result.status !== 0) throw new Error(`create-user ${username} failed: ${result.stderr}${result.stdout}`);
+  }
+}
+
+/**
+ * Starts `server.ts` in production mode with `users` created first. Extra settings go in `env`
+ * (e.g. `{ ENABLE_ANONYMOUS: "true" }`).
+ */
+export async function startAppServer(options: { users?: string[]; env?: Record<string, string> } = {}): Promise<AppServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "ncb-e2e-"));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    AUTH_URL: `http://127.0.0.1:${port}`,
+    PGLITE_DATA_DIR: join(dataDir, "pglite"),
+    DATA_DIR: dataDir,
+    ...options.env,
+  };
+  createUsersWithCli(env, options.users ?? []);
+
+  let child: ChildProcess | undefined;
+  let log = "";
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = spawn("node_modules/.bin/tsx", ["server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      child = started;
+      const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${log}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes("[server] ready on")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      started.stdout!.on("data", onData);
+      started.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+      started.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code} before it was ready:\n${log}`));
+      });
+    });
+
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill("SIGTERM");
+    const timer = setTimeout(() => running.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await launch();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    env,
+    output: () => log,
+    stop: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+  };
+}

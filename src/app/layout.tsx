@@ -1,0 +1,74 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { auth } from "@/auth";
+import { ConnectionIndicator, NotificationsProvider } from "@/notifications/client";
+import { getClientSettings } from "@/notifications/server";
+import { signOutAction } from "./actions";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "next-channels-broadcast demo", template: "%s · next-channels-broadcast" },
+  description: "Real-time notifications for Next.js: one call on the server, a toast in the right browser tabs.",
+};
+
+// The header and the provider depend on the session cookie.
+export const dynamic = "force-dynamic";
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const session = await auth();
+  const user = session?.user?.id ? { id: session.user.id, name: session.user.name ?? "" } : null;
+  const { path, anonymousEnabled } = getClientSettings();
+
+  return (
+    <html lang="en">
+      <body>
+        <NotificationsProvider userId={user?.id ?? null} anonymousEnabled={anonymousEnabled} path={path}>
+          <header className="site-header">
+            <div className="container header-row">
+              <Link href="/" className="brand">
+                <span className="brand-mark" aria-hidden="true">
+                  ◉
+                </span>
+                next-channels-broadcast
+              </Link>
+              <nav className="main-nav" aria-label="Main">
+                <Link href="/">Home</Link>
+                <Link href="/tasks">Long task</Link>
+                <Link href="/articles">Articles</Link>
+              </nav>
+              <div className="header-side">
+                <ConnectionIndicator />
+                {user ? (
+                  <div className="account">
+                    <span className="current-user" data-testid="current-user">
+                      {user.name}
+                    </span>
+                    <form action={signOutAction}>
+                      <button type="submit" className="button button-quiet" data-testid="sign-out">
+                        Sign out
+                      </button>
+                    </form>
+                  </div>
+                ) : (
+                  <div className="account">
+                    <Link href="/signin" className="button button-quiet" data-testid="sign-in-link">
+                      Sign in
+                    </Link>
+                    <Link href="/signup" className="button" data-testid="sign-up-link">
+                      Sign up
+                    </Link>
+                  </div>
+                )}
+              </div>
+            </div>
+          </header>
+          <main className="container main">{children}</main>
+          <footer className="container footer">
+            Demo of next-channels-broadcast · Tip: open a private window side by side to watch who gets what.
+          </footer>
+        </NotificationsProvider>
+      </body>
+    </html>
+  );
+}

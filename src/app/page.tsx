@@ -1,0 +1,97 @@
+import Link from "next/link";
+import { auth } from "@/auth";
+import { getClientSettings } from "@/notifications/server";
+import { SendForm } from "./send-form";
+
+export const dynamic = "force-dynamic";
+
+const AUDIENCES = [
+  { name: "all", group: "all", text: "Every open tab, signed in or not." },
+  { name: "authenticated", group: "authenticated", text: "Every tab of a signed-in user." },
+  { name: "anonymous", group: "anonymous", text: "Every tab of a visitor who is not signed in (off unless ENABLE_ANONYMOUS is on)." },
+  { name: "user", group: "user:<id>", text: "All the tabs of one user, wherever they are open." },
+  { name: "object", group: "articles-1", text: "Readers of one database row's page, such as an article." },
+  { name: "channel", group: "any name", text: "Sockets subscribed to a named channel, e.g. one background job." },
+];
+
+const KINDS = [
+  { name: "message", text: "a toast with a level (info, success, warning, error) and an optional click URL" },
+  { name: "redirect", text: "moves the tab to a same-site page or an http(s) URL" },
+  { name: "progress", text: "updates a progress bar (0–100%)" },
+];
+
+export default async function HomePage() {
+  const session = await auth();
+  const { anonymousEnabled } = getClientSettings();
+  const signedIn = Boolean(session?.user?.id);
+
+  return (
+    <>
+      <section className="hero">
+        <h1>One call on the server, a toast in the right tabs.</h1>
+        <p className="lead">
+          Server actions, route handlers and scripts call <code>notify()</code> or one of its shortcuts; every open tab of the
+          chosen audience shows it at once, over one websocket per tab.
+        </p>
+        <p className="tip" data-testid="tip">
+          <strong>Try it:</strong> open a private window side by side — sign in here, stay anonymous there — and send to
+          different audiences to watch who gets what.
+          {!anonymousEnabled && (
+            <>
+              {" "}
+              Anonymous tabs only connect when the server runs with <code>ENABLE_ANONYMOUS=true</code>.
+            </>
+          )}
+        </p>
+      </section>
+
+      <div className="grid-2">
+        <section className="card">
+          <h2>Six audiences</h2>
+          <ul className="audience-list">
+            {AUDIENCES.map((audience) => (
+              <li key={audience.name}>
+                <span className="pill">{audience.name}</span>
+                <span>
+                  {audience.text} <span className="muted">Group: <code>{audience.group}</code></span>
+                  {audience.name === "anonymous" && (
+                    <span className={anonymousEnabled ? "badge badge-on" : "badge badge-off"} data-testid="anonymous-gate">
+                      {anonymousEnabled ? "enabled" : "disabled"}
+                    </span>
+                  )}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <h2>Three kinds</h2>
+          <ul className="plain-list">
+            {KINDS.map((kind) => (
+              <li key={kind.name}>
+                <strong>{kind.name}</strong> — {kind.text}
+              </li>
+            ))}
+          </ul>
+        </section>
+
+        <section className="card">
+          <h2>Send a notification</h2>
+          {signedIn ? (
+            <SendForm />
+          ) : (
+            <div className="prompt" data-testid="send-signin-prompt">
+              <p>Sign in to send notifications. Anonymous visitors only receive them.</p>
+              <p className="actions">
+                <Link className="button" href="/signin">
+                  Sign in
+                </Link>
+                <Link className="button button-quiet" href="/signup">
+                  Create an account
+                </Link>
+              </p>
+            </div>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
