@@ -7,8 +7,8 @@
  * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, and the
  * notification settings listed in the README.
  */
-import { closeDatabase, migrateDatabase } from "./src/db";
-import { startNotificationsServer } from "./src/notifications/server/node";
+import { closeDatabase, getDb, migrateDatabase } from "./src/db";
+import { createDrizzleStore, startNotificationsServer } from "./src/notifications/server/node";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     console.warn(`[server] AUTH_SECRET is not set: using the one stored in ${process.env.DATA_DIR ?? ".data"}/auth-secret. Set AUTH_SECRET in production.`);
   }
   await migrateDatabase();
-  const running = await startNotificationsServer();
+  // Stored sends get ids, the per-user inbox and recovery after reconnects (see README "Replay").
+  const store = createDrizzleStore(getDb());
+  const running = await startNotificationsServer({ store });
   console.log(`[server] ready on ${running.url} (${process.env.NODE_ENV === "production" ? "production" : "development"})`);
 
   let stopping = false;

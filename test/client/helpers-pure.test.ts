@@ -88,6 +88,41 @@ describe("subscription registry", () => {
     expect(createSubscriptionRegistry().add({}).frame).toBeNull();
   });
 
+  it("a token released before its answer: the answer's new channels are unsubscribed, pending tokens asked again", () => {
+    const registry = createSubscriptionRegistry();
+    const first = registry.add({ token: "t1" });
+    registry.add({ channels: ["kept"] });
+    expect(registry.release(first.entry)).toBeNull(); // nothing known yet
+    registry.add({ token: "t3" });
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["kept", "job-1"] }, ["kept"])).toEqual([
+      { type: "unsubscribe", channels: ["job-1"] },
+      { type: "subscribe", ref: "s3", token: "t3" },
+    ]);
+    // Answered once: a second answer for a released ref does nothing.
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["kept"] }, ["kept"])).toEqual([]);
+    // The retried token learns its channel and releasing it drops that channel.
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s3", channels: ["kept", "job-1"] }, ["kept"])).toEqual([]);
+    expect(registry.resendFrames()).toEqual([
+      { type: "subscribe", ref: "s2", channels: ["kept"] },
+      { type: "subscribe", ref: "s3", token: "t3" },
+    ]);
+  });
+
+  it("an answered token released later unsubscribes at once and waits for nothing", () => {
+    const registry = createSubscriptionRegistry();
+    const entry = registry.add({ token: "t" }).entry;
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
+    expect(registry.release(entry)).toEqual({ type: "unsubscribe", channels: ["job-1"] });
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
+  });
+
+  it("a reconnect forgets releases still waiting for an answer from the old socket", () => {
+    const registry = createSubscriptionRegistry();
+    registry.release(registry.add({ token: "t" }).entry);
+    expect(registry.resendFrames()).toEqual([]);
+    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
+  });
+
   it("forgets a token entry once every channel it granted was unsubscribed", () => {
     const registry = createSubscriptionRegistry();
     registry.add({ token: "t" });

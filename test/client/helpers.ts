@@ -166,6 +166,11 @@ export class Recorder {
     return this.state((state) => state.status === status, this.states.length, timeoutMs);
   }
 
+  /** Waits until `condition` holds, re-checked after every state, frame and channel change. */
+  until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+    return this.waiters.until(condition, `${what} (frames: ${JSON.stringify(this.frames)})`, timeoutMs);
+  }
+
   frameCount(count: number): Promise<void> {
     return this.waiters.until(() => this.frames.length >= count, `${count} frames (seen ${JSON.stringify(this.frames)})`);
   }

@@ -139,7 +139,7 @@ describe("gates at the gateway", () => {
   });
 
   it("ENABLE_ALL off: the gateway never joins 'all'", async () => {
-    const c = await cast({ enableAll: false });
+    await cast({ enableAll: false });
     expect(server!.gateway.groupSize("all")).toBe(0);
     expect(server!.gateway.groupSize("user:alice")).toBe(2);
     await expect(api.sendToAll("T")).resolves.toBe(false);

@@ -16,6 +16,8 @@ export {
   useSubscribedChannels,
 } from "./hooks";
 export type { FrameListener, NotificationsApi, NotificationsState } from "./context";
+export { ChannelSubscription } from "./channel-subscription";
+export type { ChannelSubscriptionProps } from "./channel-subscription";
 export { ProgressBar } from "./progress-bar";
 export type { ProgressBarProps } from "./progress-bar";
 export { ConnectionIndicator, describeConnectionState } from "./connection-indicator";
@@ -24,7 +26,7 @@ export { NotificationToast, DEFAULT_LEVEL_STYLES, DEFAULT_LEVEL_DURATIONS } from
 export type { LevelStyles, NotificationToastProps } from "./toast";
 export { defaultRenderers, renderMessageToast, followSameOriginRedirect } from "./renderers";
 export type { RenderContext, Renderers } from "./renderers";
-export { createNotificationSocket } from "./socket";
+export { createNotificationSocket, LAST_ID_PARAM, withLastId } from "./socket";
 export type {
   ConnectionState,
   ConnectionStatus,
@@ -34,6 +36,8 @@ export type {
   WebSocketLike,
 } from "./socket";
 export type { BackoffOptions } from "./backoff";
+export { createChime, CHIME_NOTES } from "./chime";
+export type { Chime, ChimeOptions } from "./chime";
 export type { SubscriptionRequest } from "./subscriptions";
 export type { ProgressInfo } from "./progress";
 export { resolveNavigation } from "./navigation";

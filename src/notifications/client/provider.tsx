@@ -9,6 +9,8 @@ import type { ReactNode } from "react";
 import { Toaster } from "react-hot-toast";
 import type { ClientFrame, ServerFrame } from "../shared/protocol";
 import type { BackoffOptions } from "./backoff";
+import { createChime } from "./chime";
+import type { Chime } from "./chime";
 import { NotificationsApiContext, NotificationsStateContext } from "./context";
 import type { FrameListener, NotificationsApi, NotificationsState } from "./context";
 import { performNavigation } from "./navigation";
@@ -35,6 +37,17 @@ export interface NotificationsProviderProps {
   levelStyles?: LevelStyles;
   /** Render react-hot-toast's `<Toaster>`. Default true; pass false if the app renders its own. */
   toaster?: boolean;
+  /**
+   * A watermark rendered by the server (`currentWatermark()`): the highest notification id the
+   * page already reflects. The socket connects with `?lastId=` set to it (and, later, to the
+   * highest id it has seen), so nothing sent between rendering and subscribing is lost.
+   */
+  initialLastId?: number;
+  /**
+   * Play a short four-note chime with each message. Default false. Silent until the user has
+   * clicked or pressed a key on the page: it never plays on its own before a gesture.
+   */
+  chime?: boolean;
   /** WebSocket implementation (tests). Default the browser's. */
   WebSocket?: WebSocketConstructor;
   children?: ReactNode;
@@ -78,6 +91,8 @@ export function NotificationsProvider({
   renderers,
   levelStyles,
   toaster = true,
+  initialLastId,
+  chime = false,
   WebSocket: WebSocketImpl,
   children,
 }: NotificationsProviderProps) {
@@ -92,6 +107,7 @@ export function NotificationsProvider({
   const [listeners] = useState(() => new Set<FrameListener>());
   const [held] = useState(() => new Map<number, HeldSubscription>());
   const [controllerRef] = useState(() => ({ current: null as NotificationSocket | null, nextId: 0 }));
+  const [chimeRef] = useState(() => ({ current: null as Chime | null }));
 
   const update = (key: string, change: (previous: SessionView) => Partial<NotificationsState>) =>
     setSession((previous) => {
@@ -112,6 +128,7 @@ export function NotificationsProvider({
         }),
     };
     const use = { ...defaultRenderers, ...renderers };
+    if (frame.type === "message") chimeRef.current?.play();
     try {
       if (frame.type === "message") use.message(frame, context);
       else if (frame.type === "redirect") use.redirect(frame, context);
@@ -134,6 +151,23 @@ export function NotificationsProvider({
   });
 
   const onSessionChange = useEffectEvent((key: string, patch: Partial<NotificationsState>) => update(key, () => patch));
+  // Read when a socket is created, not a reason to recreate it.
+  const watermark = useEffectEvent(() => initialLastId ?? null);
+
+  useEffect(() => {
+    if (!chime) return;
+    const created = createChime();
+    chimeRef.current = created;
+    return () => {
+      if (chimeRef.current === created) chimeRef.current = null;
+      created.dispose();
+    };
+  }, [chime, chimeRef]);
+
+  // A later, higher watermark (a server page rendered after a send) raises the socket's.
+  useEffect(() => {
+    if (initialLastId !== undefined) controllerRef.current?.noteLastId(initialLastId);
+  }, [initialLastId, controllerRef]);
 
   useEffect(() => {
     if (!active) return;
@@ -144,6 +178,7 @@ export function NotificationsProvider({
       url: () => buildNotificationSocketURL(window.location, path),
       WebSocket: WebSocketImpl,
       backoff: JSON.parse(backoffKey) as BackoffOptions | null ?? undefined,
+      lastId: watermark(),
       onFrame: (frame) => {
         if (live) handleFrame(key, frame);
       },

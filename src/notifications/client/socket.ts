@@ -59,6 +59,11 @@ export interface NotificationSocketOptions {
   dedupeCapacity?: number;
   /** Random source for jitter (tests). */
   random?: () => number;
+  /**
+   * Highest notification id the page already accounts for (a watermark rendered by the server),
+   * used as the `lastId` of the first connect until a higher id is seen.
+   */
+  lastId?: number | null;
 }
 
 export interface NotificationSocket {
@@ -77,8 +82,34 @@ export interface NotificationSocket {
   getState(): ConnectionState;
   /** Extra channels the server granted this socket (from `hello` / `subscribed`). */
   getChannels(): readonly string[];
-  /** Highest notification id received so far, or null. */
+  /** Highest notification id received so far (or given as a watermark), or null. */
   getLastSeenId(): number | null;
+  /** Raises the watermark to `id` if it is higher (ids only go up). */
+  noteLastId(id: number): void;
+}
+
+/** Query parameter carrying the last id seen, so the server can replay what the socket missed. */
+export const LAST_ID_PARAM = "lastId";
+
+function isNotificationId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * `url` with `lastId=<id>` set (replacing any there), or unchanged when no id is known.
+ *
+ * @example
+ * withLastId("wss://app.example/ws/notifications", 17) // "wss://app.example/ws/notifications?lastId=17"
+ */
+export function withLastId(url: string, lastId: number | null): string {
+  if (lastId === null) return url;
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set(LAST_ID_PARAM, String(lastId));
+    return parsed.toString();
+  } catch {
+    return `${url}${url.includes("?") ? "&" : "?"}${LAST_ID_PARAM}=${lastId}`;
+  }
 }
 
 const OPEN = 1;
@@ -143,7 +174,10 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
   let socket: WebSocketLike | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let channels: readonly string[] = [];
-  let lastSeenId: number | null = null;
+  let lastSeenId: number | null = isNotificationId(options.lastId) ? options.lastId : null;
+  const noteLastId = (id: number) => {
+    if (isNotificationId(id) && (lastSeenId === null || id > lastSeenId)) lastSeenId = id;
+  };
   /** Closed by `pagehide`; a bfcache `pageshow` reopens only in this case. */
   let suspended = false;
   let disposed = false;
@@ -213,13 +247,14 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       // Ack duplicates too: the first ack may have been lost with the old connection, and an
       // unacked row keeps coming back on every reconnect.
       sendRaw({ type: "ack_message", id: frame.id });
-      lastSeenId = lastSeenId === null ? frame.id : Math.max(lastSeenId, frame.id);
+      noteLastId(frame.id);
       if (deduper.seen(frame.id)) return;
     }
     if (frame.type === "hello") setChannels(frame.channels);
     if (frame.type === "subscribed") {
-      registry.noteSubscribed(frame, channels);
+      const followUps = registry.noteSubscribed(frame, channels);
       setChannels(frame.channels);
+      for (const followUp of followUps) sendRaw(followUp);
     }
     try {
       options.onFrame?.(frame);
@@ -235,7 +270,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     let next: WebSocketLike;
     try {
       if (!Ctor) throw new Error("no WebSocket implementation available");
-      next = new Ctor(typeof options.url === "function" ? options.url() : options.url);
+      // Every (re)connect says the last id seen, so the server can replay what was missed.
+      next = new Ctor(withLastId(typeof options.url === "function" ? options.url() : options.url, lastSeenId));
     } catch (error) {
       // A bad URL or a missing WebSocket will not fix itself; retrying would only spin.
       console.error("[notifications] cannot open the socket", error);
@@ -342,5 +378,6 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     getState: () => state,
     getChannels: () => channels,
     getLastSeenId: () => lastSeenId,
+    noteLastId,
   };
 }

@@ -22,19 +22,29 @@ export interface SubscriptionEntry {
    * could not unsubscribe what its token added.
    */
   readonly tokenChannels: Set<string>;
+  /** False until the server answered this entry's `ref` on the current socket. */
+  answered: boolean;
 }
 
 export interface SubscriptionRegistry {
   /** Remembers a request and returns the frame that asks for it now (null when empty). */
   add(request: SubscriptionRequest): { entry: SubscriptionEntry; frame: SubscribeFrame | null };
-  /** Forgets a request; returns the frame for channels nobody else still wants (or null). */
+  /**
+   * Forgets a request; returns the frame for channels nobody else still wants (or null). A token
+   * request not answered yet is remembered until its answer says what the token granted.
+   */
   release(entry: SubscriptionEntry): UnsubscribeFrame | null;
   /** Forgets channels in every request; returns the frame that drops them now (or null). */
   removeChannels(channels: readonly string[]): UnsubscribeFrame | null;
   /** Frames that restore every remembered request on a fresh socket. */
   resendFrames(): SubscribeFrame[];
-  /** Learns what a token granted from the server's answer (`previous` = list before it). */
-  noteSubscribed(frame: SubscribedFrame, previous: readonly string[]): void;
+  /**
+   * Learns what a token granted from the server's answer (`previous` = list before it). Returns
+   * the frames to send now: when the answer is for a token released before it came, the channels
+   * it granted are unsubscribed, and token requests still unanswered are asked again (one of them
+   * may grant a channel that unsubscribe drops).
+   */
+  noteSubscribed(frame: SubscribedFrame, previous: readonly string[]): (SubscribeFrame | UnsubscribeFrame)[];
   /** Every channel currently wanted by some request. */
   wanted(): Set<string>;
 }
@@ -61,6 +71,8 @@ function validChannels(channels: readonly string[] | undefined): string[] {
  */
 export function createSubscriptionRegistry(): SubscriptionRegistry {
   const entries = new Map<string, SubscriptionEntry>();
+  /** Token requests released before their answer came (page left quickly), by ref. */
+  const releasing = new Map<string, SubscriptionEntry>();
   let counter = 0;
 
   const wanted = (except?: SubscriptionEntry): Set<string> => {
@@ -90,6 +102,7 @@ export function createSubscriptionRegistry(): SubscriptionRegistry {
         channels: new Set(validChannels(request.channels)),
         token,
         tokenChannels: new Set(),
+        answered: false,
       };
       entries.set(entry.ref, entry);
       return { entry, frame: frameFor(entry) };
@@ -97,6 +110,7 @@ export function createSubscriptionRegistry(): SubscriptionRegistry {
 
     release(entry) {
       if (!entries.delete(entry.ref)) return null;
+      if (entry.token !== undefined && !entry.answered) releasing.set(entry.ref, entry);
       const still = wanted();
       const drop = [...new Set([...entry.channels, ...entry.tokenChannels])].filter((name) => !still.has(name));
       return drop.length > 0 ? { type: "unsubscribe", channels: drop } : null;
@@ -120,8 +134,11 @@ export function createSubscriptionRegistry(): SubscriptionRegistry {
     },
 
     resendFrames() {
+      // A fresh socket: answers owed by the old one will never come.
+      releasing.clear();
       const frames: SubscribeFrame[] = [];
       for (const entry of entries.values()) {
+        entry.answered = false;
         const frame = frameFor(entry);
         if (frame) frames.push(frame);
       }
@@ -129,13 +146,30 @@ export function createSubscriptionRegistry(): SubscriptionRegistry {
     },
 
     noteSubscribed(frame, previous) {
-      if (frame.ref === undefined) return;
-      const entry = entries.get(frame.ref);
-      if (!entry || entry.token === undefined) return;
+      if (frame.ref === undefined) return [];
       const before = new Set(previous);
-      for (const name of frame.channels) {
-        if (!before.has(name) && !entry.channels.has(name)) entry.tokenChannels.add(name);
+      const added = frame.channels.filter((name) => !before.has(name));
+      const released = releasing.get(frame.ref);
+      if (released) {
+        releasing.delete(frame.ref);
+        const still = wanted();
+        const drop = added.filter((name) => !still.has(name));
+        if (drop.length === 0) return [];
+        const again: SubscribeFrame[] = [];
+        for (const entry of entries.values()) {
+          const retry = entry.token !== undefined && !entry.answered ? frameFor(entry) : null;
+          if (retry) again.push(retry);
+        }
+        return [{ type: "unsubscribe", channels: drop }, ...again];
       }
+      const entry = entries.get(frame.ref);
+      if (!entry) return [];
+      entry.answered = true;
+      if (entry.token === undefined) return [];
+      for (const name of added) {
+        if (!entry.channels.has(name)) entry.tokenChannels.add(name);
+      }
+      return [];
     },
 
     wanted: () => wanted(),

@@ -3,16 +3,17 @@
  */
 import { assertChannelName, assertUserId, userGroup } from "../shared/channels";
 import { InvalidNotificationError } from "../shared/errors";
+import { rowChannel, type RowRef } from "./objects";
 import type { AudienceKind } from "./settings";
 
 /** A user: its id, or any object with an `id` (such as an Auth.js session user or a users row). */
 export type UserRef = string | number | { id: string | number };
 
 /**
- * A database row's page channel. Today: the channel name (e.g. `"articles-42"`); row
- * references (table + key) resolve through the same function when per-row channels land.
+ * A database row's page channel: a channel name (`"articles-42"`), a Drizzle table and key
+ * (`{ table: articles, id: 42 }`), or a table and the row itself (`{ table: articles, row }`).
  */
-export type ObjectRef = string;
+export type ObjectRef = string | RowRef;
 
 /** Who receives a send. */
 export type Target =
@@ -44,7 +45,11 @@ export function resolveTarget(target: Target): ResolvedTarget {
     const keys = Object.keys(target);
     if (keys.length === 1) {
       if ("user" in target) return { audience: "user", group: userGroup(userIdOf(target.user)) };
-      if ("object" in target) return { audience: "object", group: assertChannelName(target.object) };
+      if ("object" in target) {
+        const object = target.object;
+        const group = typeof object === "string" ? assertChannelName(object) : rowChannel(object);
+        return { audience: "object", group };
+      }
       if ("channel" in target) return { audience: "channel", group: assertChannelName(target.channel) };
     }
   }

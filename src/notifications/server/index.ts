@@ -22,14 +22,27 @@ export {
   progressUser,
   progressObject,
   progressChannel,
+  currentWatermark,
 } from "./send";
 export type { Payload, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef } from "./send";
 export { getClientSettings, type ClientSettings } from "./client-settings";
+export { reauthenticateUser } from "./sessions";
+export { closeRuntime } from "./runtime";
+export {
+  issueSubscriptionToken,
+  verifySubscriptionToken,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  MAX_TOKEN_TTL_SECONDS,
+  type IssueTokenOptions,
+} from "./auth/tokens";
+export { objectChannel, rowChannel, findObjectByChannel, type RowRef, type ObjectLookup, type ObjectLookupFailure } from "./objects";
+export type { Authorizer } from "./auth/authorizer";
 export { readSettings, DEFAULT_SETTINGS, SETTING_ENV_NAMES, type NotificationSettings } from "./settings";
 export {
   NotificationError,
   InvalidNotificationError,
   InvalidSettingError,
   PublishError,
+  StoreError,
   type NotificationErrorCode,
 } from "../shared/errors";

@@ -16,10 +16,11 @@ import { authjsAuthenticate } from "./auth/authjs";
 import type { Authenticate } from "./auth/session";
 import type { Authorizer } from "./auth/authorizer";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
-import { createMemoryLayer } from "./layer/memory";
+import { createLayerFromEnv } from "./layer/from-env";
 import type { ChannelLayer } from "./layer/types";
 import { installRuntime, uninstallRuntime } from "./runtime";
 import { readSettings, type NotificationSettings } from "./settings";
+import type { NotificationStore } from "./store/types";
 
 export interface StartOptions {
   /** Development mode (hot reload). Default: `NODE_ENV !== "production"`. */
@@ -32,7 +33,7 @@ export interface StartOptions {
   port?: number;
   /** Settings given in code, on top of the environment. */
   settings?: Partial<NotificationSettings>;
-  /** Default: the in-memory layer. */
+  /** Default: `createLayerFromEnv(process.env)`: Redis when `REDIS_URL` is set, else in-memory. */
   layer?: ChannelLayer;
   /** Default: Auth.js session cookies, keyed by `AUTH_SECRET`. */
   authenticate?: Authenticate;
@@ -40,6 +41,11 @@ export interface StartOptions {
   authorizer?: Authorizer;
   /** Passed to the gateway. */
   onAck?: GatewayOptions["onAck"];
+  /**
+   * Stored notifications (ids, inbox, replay on connect), e.g. `createDrizzleStore(db)`. Default:
+   * none. Its cleanup runs while the server runs; the database itself stays the caller's to close.
+   */
+  store?: NotificationStore;
 }
 
 export interface RunningServer {
@@ -71,14 +77,16 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   const hostname = options.hostname ?? process.env.HOSTNAME ?? "localhost";
   const port = options.port ?? parsePort(process.env.PORT);
   const settings = readSettings(process.env, options.settings);
-  const layer = options.layer ?? createMemoryLayer();
-  const runtime = installRuntime({ settings, layer });
+  const layer = options.layer ?? createLayerFromEnv(process.env);
+  const runtime = installRuntime({ settings, layer, store: options.store });
+  const stopCleanup = options.store?.startCleanup();
   const gateway = createGateway({
     settings,
     layer,
     authenticate: options.authenticate ?? authjsAuthenticate(),
     authorizer: options.authorizer,
     onAck: options.onAck,
+    store: options.store,
   });
 
   const nextUpgrades = new EventEmitter();
@@ -122,6 +130,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
         await stopped;
         await app.close().catch(() => undefined);
         await layer.close();
+        stopCleanup?.();
         uninstallRuntime(runtime);
       })();
       return closing;

@@ -8,6 +8,24 @@ export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authj
 export type { Authenticate, SocketUser } from "./auth/session";
 export { denyAll, type Authorizer } from "./auth/authorizer";
 export { createMemoryLayer } from "./layer/memory";
+export { createRedisLayer, DEFAULT_REDIS_PREFIX, type RedisLayer, type RedisLayerOptions } from "./layer/redis";
+export { createLayerFromEnv, LAYER_ENV_NAMES } from "./layer/from-env";
 export type { ChannelLayer, LayerListener } from "./layer/types";
 export { installRuntime, getRuntime, type NotificationsRuntime } from "./runtime";
 export { readSettings, type NotificationSettings } from "./settings";
+export {
+  createDrizzleStore,
+  readStoreSettings,
+  DEFAULT_STORE_SETTINGS,
+  STORE_SETTING_ENV_NAMES,
+  notifications,
+  notificationProgress,
+  type DrizzleStoreOptions,
+  type StoreDatabase,
+  type StoreSettings,
+  type NotificationStore,
+  type StoredNotification,
+  type StorableFrame,
+  type CleanupOptions,
+} from "./store";
+export { LAST_ID_PARAM, parseLastId } from "./store/replay";

@@ -2,12 +2,12 @@
  * The send API: one general `notify(target, payload)` and the 18 audience × kind shortcuts.
  * Each returns whether it sent; a disabled audience is a no-op that reports so.
  */
-import { InvalidNotificationError, NotificationError, PublishError } from "../shared/errors";
+import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors";
 import type { Level, NotificationFrame } from "../shared/protocol";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience";
 import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload";
 import { getRuntime, type NotificationsRuntime } from "./runtime";
-import { audienceGate } from "./settings";
+import { audienceGate, type AudienceKind } from "./settings";
 
 /** What to send. */
 export type Payload =
@@ -17,7 +17,7 @@ export type Payload =
 
 /** The outcome of a send. */
 export type SendResult =
-  | { sent: true; group: string }
+  | { sent: true; group: string; /** The stored row's id (messages and redirects, when a store is configured). */ id?: number }
   | { sent: false; group: string; reason: "audience-disabled"; setting: string };
 
 export type { Level, MessageOptions, ObjectRef, Target, UserRef };
@@ -36,21 +36,61 @@ function buildFrame(payload: Payload, group: string): NotificationFrame {
 }
 
 /**
+ * With a store: saves the frame first (a message or redirect gets its id, a user target becomes an
+ * inbox row, progress replaces the group's latest) and returns the wire text. Throws `StoreError`.
+ */
+async function storeFirst(runtime: NotificationsRuntime, audience: AudienceKind, group: string, frame: NotificationFrame): Promise<{ text: string; id?: number }> {
+  const store = runtime.store;
+  if (!store) return { text: JSON.stringify(frame) };
+  try {
+    if (frame.type === "progress") {
+      await store.saveProgress(group, frame);
+      return { text: JSON.stringify(frame) };
+    }
+    const { id: _none, ...storable } = frame;
+    const id = await store.save(group, storable, { inbox: audience === "user" });
+    // `id` right after `type`, as replayed copies carry it.
+    const { type, ...fields } = storable;
+    return { text: JSON.stringify({ type, id, ...fields }), id };
+  } catch (error) {
+    if (error instanceof NotificationError) throw error;
+    throw new StoreError(`Could not store the notification for ${group}; nothing was sent.`, { cause: error });
+  }
+}
+
+/**
  * Sends `payload` to `target` using `runtime`. Validates first (typed errors), then checks the
- * audience's gate, then publishes one serialised frame to the target's group.
+ * audience's gate, then stores it (when the runtime has a store), then publishes one serialised
+ * frame to the target's group. A failed publish after a successful store still throws
+ * `PublishError`, but the row stays and is replayed on the next connect.
  */
 export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload): Promise<SendResult> {
   const { audience, group } = resolveTarget(target);
   const frame = buildFrame(payload, group);
   const gate = audienceGate(runtime.settings, audience);
   if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
+  const { text, id } = await storeFirst(runtime, audience, group, frame);
   try {
-    await runtime.layer.publish(group, JSON.stringify(frame));
+    await runtime.layer.publish(group, text);
   } catch (error) {
     if (error instanceof NotificationError) throw error;
-    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.`, { cause: error });
+    const stored = id === undefined ? "" : ` It is stored as notification ${id} and will be replayed on the next connect.`;
+    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error });
   }
-  return { sent: true, group };
+  return id === undefined ? { sent: true, group } : { sent: true, group, id };
+}
+
+/**
+ * The largest stored notification id, or null without a store. A server-rendered page hands it
+ * to its client, which connects with `?lastId=<watermark>` so a message sent between rendering
+ * and subscribing is recovered.
+ *
+ * @example
+ * const watermark = await currentWatermark(); // pass to <NotificationsProvider initialLastId={watermark ?? undefined}>
+ */
+export async function currentWatermark(): Promise<number | null> {
+  const store = getRuntime().store;
+  return store ? store.currentWatermark() : null;
 }
 
 /**

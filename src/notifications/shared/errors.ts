@@ -11,7 +11,8 @@ export type NotificationErrorCode =
   | "INVALID_CHANNEL"
   | "INVALID_USER"
   | "INVALID_SETTING"
-  | "PUBLISH_FAILED";
+  | "PUBLISH_FAILED"
+  | "STORE_FAILED";
 
 /** Base class of every error the kit throws on purpose. */
 export class NotificationError extends Error {
@@ -41,5 +42,12 @@ export class InvalidSettingError extends NotificationError {
 export class PublishError extends NotificationError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("PUBLISH_FAILED", message, options);
+  }
+}
+
+/** The notification store could not save a send (e.g. the database is down). Nothing was published. */
+export class StoreError extends NotificationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("STORE_FAILED", message, options);
   }
 }

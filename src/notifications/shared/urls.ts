@@ -19,7 +19,6 @@ export function isAllowedNotificationURL(url: string): boolean {
   const trimmed = url.trim();
   if (trimmed === "" || trimmed !== url) return false;
   // Control characters and backslashes are how scheme filters get bypassed in browsers.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(url)) return false;
   if (SAFE_ABSOLUTE.test(url)) {
     try {

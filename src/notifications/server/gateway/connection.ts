@@ -5,6 +5,7 @@ import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes";
 import type { ServerFrame } from "../../shared/protocol";
 import type { SocketUser } from "../auth/session";
+import { supportsPreparedFrames, writePreparedFrame } from "./frame";
 import type { GroupMember } from "./groups";
 import { TokenBucket } from "./rate-limit";
 
@@ -27,14 +28,18 @@ export class Connection implements GroupMember {
   closing = false;
   private readonly bucket: TokenBucket;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Pre-built frames may be written to this socket directly (see `frame.ts`). */
+  private readonly preparedFrames: boolean;
 
   constructor(
     readonly ws: WebSocket,
     readonly user: SocketUser | null,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
+    private readonly onControl: (action: string) => void = () => undefined,
   ) {
     this.bucket = new TokenBucket(limits.clientFramesPerSecond);
+    this.preparedFrames = supportsPreparedFrames(ws);
   }
 
   /** The user as the authorizer sees it. */
@@ -43,16 +48,23 @@ export class Connection implements GroupMember {
   }
 
   /**
-   * Delivers a pre-serialised frame. A client whose queue would pass the limit is cut off
-   * instead of letting the server buffer without bound.
+   * Delivers a pre-serialised frame; `wire` is the same frame already framed once for all
+   * sockets, written as is when ws's sender is idle. A client whose queue would pass the
+   * limit is cut off instead of letting the server buffer without bound.
    */
-  deliver(frame: Buffer): void {
+  deliver(frame: Buffer, wire?: Buffer): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount + frame.length > this.limits.maxBufferedBytes) {
       this.onSlowConsumer(this);
       return;
     }
+    if (wire !== undefined && this.preparedFrames && writePreparedFrame(this.ws, wire)) return;
     this.ws.send(frame, { binary: false });
+  }
+
+  /** Handles a gateway-to-gateway control message addressed to a group this socket is in. */
+  control(action: string): void {
+    if (!this.closing) this.onControl(action);
   }
 
   /** Sends one control frame to this socket only. */

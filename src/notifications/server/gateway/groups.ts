@@ -4,11 +4,18 @@
  * one leaves, so a process listens only for what it can deliver.
  */
 import type { ChannelLayer } from "../layer/types";
+import { parseControlMessage } from "./control";
+import { prepareTextFrame } from "./frame";
 
 /** Anything that can receive a frame: a gateway connection. */
 export interface GroupMember {
-  /** Delivers one pre-serialised frame. Must not throw. */
-  deliver(frame: Buffer): void;
+  /**
+   * Delivers one pre-serialised frame. `wire`, when given, is the same frame already framed
+   * for the websocket (built once per message, see `frame.ts`). Must not throw.
+   */
+  deliver(frame: Buffer, wire?: Buffer): void;
+  /** Handles a control message (see `control.ts`). Must not throw. */
+  control(action: string): void;
 }
 
 interface GroupRecord<M extends GroupMember> {
@@ -72,12 +79,18 @@ export class GroupRegistry<M extends GroupMember> {
   }
 
   /**
-   * Fan-out hot path: the frame is turned into bytes once here and the same buffer is handed
-   * to every member, instead of each socket serialising and encoding its own copy.
+   * Fan-out hot path: the frame is turned into bytes and framed as a websocket frame once
+   * here, and the same buffers are handed to every member, instead of each socket encoding
+   * and framing its own copy.
    */
   private fanOut(members: Set<M>, frame: string): void {
     if (members.size === 0) return;
-    const bytes = Buffer.from(frame, "utf8");
-    for (const member of members) member.deliver(bytes);
+    const action = parseControlMessage(frame);
+    if (action !== null) {
+      for (const member of [...members]) member.control(action);
+      return;
+    }
+    const { payload, wire } = prepareTextFrame(frame);
+    for (const member of members) member.deliver(payload, wire);
   }
 }

@@ -10,12 +10,19 @@ import { CloseCode } from "../../shared/close-codes";
 import { parseClientFrame, type ClientFrame } from "../../shared/protocol";
 import type { Authenticate, SocketUser } from "../auth/session";
 import { authorizeChannels, denyAll, type Authorizer } from "../auth/authorizer";
+import { verifySubscriptionToken } from "../auth/tokens";
 import { createMemoryLayer } from "../layer/memory";
 import type { ChannelLayer } from "../layer/types";
 import { readSettings, type NotificationSettings } from "../settings";
+import { LAST_ID_PARAM, parseLastId, replayFrames } from "../store/replay";
+import type { NotificationStore } from "../store/types";
 import { Connection } from "./connection";
+import { CONTROL_REAUTHENTICATE } from "./control";
 import { GroupRegistry } from "./groups";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake";
+
+/** Subscription frames one socket may have waiting (a flood of them is closed with 1008). */
+const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
 
 /** An acknowledgement received from a socket. */
 export interface AckEvent {
@@ -34,10 +41,18 @@ export interface GatewayOptions {
   authenticate?: Authenticate;
   /** Decides client-requested channels. Defaults to deny all. */
   authorizer?: Authorizer;
+  /** Key of subscription tokens. Defaults to AUTH_SECRET. */
+  tokenSecret?: string;
   /** An authorizer slower than this denies. Default 2000 ms. */
   authorizerTimeoutMs?: number;
-  /** Called for each well-formed `ack_message` frame. */
+  /** Called for each well-formed `ack_message` frame (after the store, if any, recorded it). */
   onAck?: (ack: AckEvent) => void | Promise<void>;
+  /**
+   * Stored notifications: each new socket is sent its pending inbox, what its groups missed since
+   * its `?lastId=`, and the latest progress of its groups (that socket only, before `hello`);
+   * acks are recorded. Defaults to none (nothing replayed).
+   */
+  store?: NotificationStore;
   /** Where problems are reported. Defaults to `console`. */
   logger?: Pick<Console, "warn" | "error">;
 }
@@ -89,6 +104,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? console;
   const registry = new GroupRegistry<Connection>(layer);
   const connections = new Set<Connection>();
+  /**
+   * Subscription frames of one socket run one at a time, in arrival order, after its handshake
+   * subscriptions: otherwise an `unsubscribe` (page left) could finish before the slow
+   * authorization of the `subscribe` it follows, and the socket would keep the old page's channel.
+   */
+  const frameQueues = new WeakMap<Connection, { tail: Promise<void>; pending: number }>();
   let closing = false;
 
   // perMessageDeflate off: compressing each frame per socket would undo serialise-once, and
@@ -130,13 +151,18 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     }
   }
 
-  /** Grants what the authorizer allows, within the per-socket limit, and joins it. */
-  async function addChannels(connection: Connection, requested: readonly string[]): Promise<void> {
+  /**
+   * Grants what the authorizer allows (or, for channels carried by a verified token, what the
+   * token names), within the per-socket limit, and joins it.
+   */
+  async function addChannels(connection: Connection, requested: readonly string[], viaToken = false): Promise<void> {
     if (!settings.enablePageChannels || requested.length === 0) return;
     const room = settings.maxChannelsPerSocket - connection.channels.size;
     if (room <= 0) return;
     const fresh = [...new Set(requested)].filter((name) => !connection.channels.has(name)).slice(0, room);
-    const granted = await authorizeChannels(authorizeOptions, connection.principal, fresh);
+    const granted = viaToken
+      ? fresh.filter((name) => name.length <= settings.maxChannelNameLength)
+      : await authorizeChannels(authorizeOptions, connection.principal, fresh);
     const allowed = granted.filter((name) => !connection.groups.has(name)).slice(0, settings.maxChannelsPerSocket - connection.channels.size);
     for (const name of allowed) connection.channels.add(name);
     await join(connection, allowed);
@@ -153,17 +179,29 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   async function handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "ack_message":
+        await options.store?.ack(frame.id, { groups: connection.groups }).catch((error) => logger.error("[notifications] could not record an ack", error));
         await options.onAck?.({ id: frame.id, user: connection.user, groups: connection.groups });
         return;
-      case "subscribe":
+      case "subscribe": {
+        const before = new Set(connection.channels);
+        if (frame.token !== undefined) await addChannels(connection, tokenChannels(connection, frame.token), true);
         await addChannels(connection, frame.channels ?? []);
+        // A late subscriber gets the current progress of what it just joined, before the answer.
+        await replay(connection, { groups: [...connection.channels].filter((name) => !before.has(name)), userGroup: null, lastId: null });
         connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels] });
         return;
+      }
       case "unsubscribe":
         removeChannels(connection, frame.channels);
         connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels] });
         return;
     }
+  }
+
+  /** Channels a subscription token grants this socket; none when it is not valid for it. */
+  function tokenChannels(connection: Connection, token: string | null): string[] {
+    if (!token) return [];
+    return verifySubscriptionToken(token, connection.user?.id ?? null, { secret: options.tokenSecret }) ?? [];
   }
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
@@ -177,12 +215,50 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
-    handleFrame(connection, parsed.frame).catch((error) => logger.error("[notifications] client frame failed", error));
+    const frame = parsed.frame;
+    if (frame.type === "ack_message") {
+      handleFrame(connection, frame).catch((error) => logger.error("[notifications] client frame failed", error));
+      return;
+    }
+    const queue = frameQueues.get(connection);
+    if (!queue) return;
+    // The rate limit bounds arrivals, not a slow authorizer: bound what waits too.
+    if (queue.pending >= MAX_PENDING_SUBSCRIPTION_FRAMES) {
+      leaveAll(connection);
+      connection.close(CloseCode.POLICY_VIOLATION, "too many pending frames");
+      return;
+    }
+    queue.pending += 1;
+    queue.tail = queue.tail
+      .then(() => (connection.closing ? undefined : handleFrame(connection, frame)))
+      .catch((error) => logger.error("[notifications] client frame failed", error))
+      .finally(() => {
+        queue.pending -= 1;
+      });
   }
 
-  async function accept(ws: WebSocket, user: SocketUser | null, requested: string[]): Promise<void> {
-    const connection = new Connection(ws, user, settings, dropSlowConsumer);
+  /** Sends stored frames to this one socket. A failing store is logged; the socket keeps working. */
+  async function replay(connection: Connection, request: Parameters<typeof replayFrames>[1]): Promise<void> {
+    if (!options.store || connection.closing) return;
+    try {
+      for (const text of await replayFrames(options.store, request)) connection.deliver(Buffer.from(text));
+    } catch (error) {
+      logger.error("[notifications] could not replay stored notifications", error);
+    }
+  }
+
+  async function accept(ws: WebSocket, user: SocketUser | null, requested: string[], token: string | null, lastId: number | null = null): Promise<void> {
+    const connection = new Connection(ws, user, settings, dropSlowConsumer, (action) => {
+      // Another process asked this user's sockets to re-authenticate (e.g. after sign-out):
+      // the client reconnects at once and its handshake is judged on the cookie it has now.
+      if (action === CONTROL_REAUTHENTICATE) {
+        leaveAll(connection);
+        connection.close(CloseCode.SESSION_ENDED, "session changed");
+      }
+    });
     connections.add(connection);
+    let handshakeSubscribed: () => void = () => undefined;
+    frameQueues.set(connection, { tail: new Promise<void>((resolve) => (handshakeSubscribed = resolve)), pending: 0 });
     ws.on("pong", () => {
       connection.alive = true;
     });
@@ -199,14 +275,20 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     });
     try {
       await join(connection, trustedGroups(settings, user));
+      await addChannels(connection, tokenChannels(connection, token), true);
       await addChannels(connection, requested);
     } catch (error) {
       logger.error("[notifications] could not subscribe a new socket", error);
       leaveAll(connection);
       connection.close(CloseCode.SERVICE_RESTART, "subscription failed");
+      handshakeSubscribed();
       return;
     }
+    // After joining (nothing sent meanwhile falls in a gap; the client dedupes by id), before hello.
+    const ownGroup = user ? userGroup(user.id) : null;
+    await replay(connection, { groups: connection.groups, userGroup: ownGroup && connection.groups.has(ownGroup) ? ownGroup : null, lastId });
     connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels], heartbeatMs: settings.heartbeatMs });
+    handshakeSubscribed();
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -220,9 +302,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     }
     if (!user && !settings.enableAnonymous) return refuseUpgrade(socket, 403, "Anonymous connections are disabled");
     if (socket.destroyed) return;
-    const requested = parseExtraChannels(requestQuery(req).get("extraChannels"), settings.maxChannelsPerSocket);
+    const query = requestQuery(req);
+    const requested = parseExtraChannels(query.get("extraChannels"), settings.maxChannelsPerSocket);
+    const token = query.get("subscription_token");
+    const lastId = parseLastId(query.get(LAST_ID_PARAM));
     wss.handleUpgrade(req, socket, head, (ws) => {
-      accept(ws, user, requested).catch((error) => logger.error("[notifications] accept failed", error));
+      accept(ws, user, requested, token, lastId).catch((error) => logger.error("[notifications] accept failed", error));
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * In-process channel layer: the default for a single server process.
  */
+import { PublishError } from "../../shared/errors";
 import type { ChannelLayer, LayerListener } from "./types";
 
 /**
@@ -18,7 +19,8 @@ export function createMemoryLayer(): ChannelLayer {
   return {
     kind: "memory",
     async publish(group, frame) {
-      if (closed) return;
+      // Same contract as the Redis layer: a publish that cannot be delivered fails loudly.
+      if (closed) throw new PublishError("The memory layer is closed.");
       const set = listeners.get(group);
       if (!set) return;
       // Copy first: a listener may unsubscribe (itself or others) while we iterate.

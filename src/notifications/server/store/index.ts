@@ -1,0 +1,232 @@
+/**
+ * The notification store on Drizzle: PGlite (embedded) or PostgreSQL, same schema, same
+ * migrations. The kit never opens a database itself: the app hands its Drizzle instance in.
+ *
+ * Ids: a send takes a transaction-scoped advisory lock before its id is drawn, so ids become
+ * visible in the order they were drawn, across every process sharing the database. Without it
+ * a row with a lower id could commit after a higher one, and a client that already reported the
+ * higher id would never be sent the lower one.
+ */
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { ProgressFrame } from "../../shared/protocol";
+import { readStoreSettings, type StoreSettings } from "./settings";
+import { notificationProgress, notifications } from "./schema";
+import type { NotificationStore, StorableFrame, StoredNotification } from "./types";
+
+export type { CleanupOptions, NotificationStore, StorableFrame, StoredNotification } from "./types";
+export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings";
+export { notifications, notificationProgress } from "./schema";
+
+/**
+ * Any Drizzle PostgreSQL database: `drizzle-orm/pglite`, `drizzle-orm/postgres-js`, `node-postgres`…
+ * whatever schema it was created with.
+ */
+export type StoreDatabase<TSchema extends Record<string, unknown> = Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
+
+export interface DrizzleStoreOptions {
+  /** Settings given in code, on top of the environment (`readStoreSettings`). */
+  settings?: Partial<StoreSettings>;
+  /** Environment to read settings from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The store's notion of now (tests move it). Default: the system clock. */
+  clock?: () => Date;
+}
+
+/** Key of the advisory lock that orders id allocation (any constant unique to this kit). */
+const ID_ORDER_LOCK_KEY = 4_711_202_605;
+/** Rows deleted per statement by the cleanup, so it never holds one huge transaction. */
+const DELETE_BATCH = 5_000;
+
+/** Rows of a raw `execute`, whichever driver ran it (PGlite: `{rows}`, postgres.js: an array). */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+}
+
+/** The wire text of a stored frame with its id, `id` right after `type`. */
+function wireText(id: number, frame: string): string {
+  const { type, ...fields } = JSON.parse(frame) as { type: string };
+  return JSON.stringify({ type, id, ...fields });
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Creates the notification store on an app's Drizzle database. The tables come from the app's
+ * migrations (`drizzle/`, generated from `store/schema.ts` too).
+ *
+ * @example
+ * import { getDb, migrateDatabase } from "@/db";
+ * await migrateDatabase();
+ * const store = createDrizzleStore(getDb());
+ * const running = await startNotificationsServer({ store });
+ */
+export function createDrizzleStore<TSchema extends Record<string, unknown>>(
+  db: StoreDatabase<TSchema>,
+  options: DrizzleStoreOptions = {},
+): NotificationStore {
+  const settings = readStoreSettings(options.env ?? process.env, options.settings);
+  const clock = options.clock ?? (() => new Date());
+  const timers = new Set<NodeJS.Timeout>();
+
+  const execute = async (query: SQL): Promise<Record<string, unknown>[]> => rowsOf(await db.execute(query));
+  const toStored = (row: { id: number; group: string; inbox: boolean; frame: string }): StoredNotification => ({
+    id: row.id,
+    group: row.group,
+    inbox: row.inbox,
+    text: wireText(row.id, row.frame),
+  });
+  const storedColumns = { id: notifications.id, group: notifications.group, inbox: notifications.inbox, frame: notifications.frame };
+
+  async function deleteInBatches(table: "notifications" | "progress", cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const query =
+        table === "notifications"
+          ? sql`with doomed as (
+                  delete from ${notifications} where "id" in (
+                    select "id" from ${notifications} where "expires_at" <= ${cutoff.toISOString()}::timestamptz limit ${sql.raw(String(DELETE_BATCH))})
+                  returning 1)
+                select count(*)::int as "deleted" from doomed`
+          : sql`with doomed as (
+                  delete from ${notificationProgress} where "group" in (
+                    select "group" from ${notificationProgress} where "updated_at" <= ${cutoff.toISOString()}::timestamptz limit ${sql.raw(String(DELETE_BATCH))})
+                  returning 1)
+                select count(*)::int as "deleted" from doomed`;
+      const [row] = await execute(query);
+      const deleted = Number(row?.deleted ?? 0);
+      total += deleted;
+      if (deleted < DELETE_BATCH) return total;
+    }
+  }
+
+  const store: NotificationStore = {
+    settings,
+
+    async save(group, frame, { inbox }) {
+      const now = clock();
+      const expiresAt = new Date(now.getTime() + (inbox ? settings.inboxRetentionMs : settings.recoveryWindowMs));
+      const { id: _ignored, ...withoutId } = frame as StorableFrame & { id?: unknown };
+      // The lock is taken by the materialised CTE before the row (and its id) is produced,
+      // and released when this single-statement transaction commits.
+      const [row] = await execute(sql`
+        with ordered as materialized (select pg_advisory_xact_lock(${sql.raw(String(ID_ORDER_LOCK_KEY))}))
+        insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at")
+        select ${group}::text, ${frame.type}::text, ${JSON.stringify(withoutId)}::text, ${inbox}::boolean,
+               ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz
+        from ordered
+        returning "id"`);
+      const id = Number(row?.id);
+      if (!isId(id)) throw new Error(`The database returned no id for the stored notification (got ${String(row?.id)}).`);
+      return id;
+    },
+
+    async saveProgress(group, frame) {
+      const now = clock();
+      await db
+        .insert(notificationProgress)
+        .values({ group, percent: frame.percent, updatedAt: now })
+        .onConflictDoUpdate({ target: notificationProgress.group, set: { percent: frame.percent, updatedAt: now } });
+    },
+
+    async pendingInbox(userGroup, { limit = settings.inboxReplayMax } = {}) {
+      if (limit <= 0) return [];
+      const rows = await db
+        .select(storedColumns)
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.group, userGroup),
+            sql`${notifications.inbox} and ${notifications.ackedAt} is null`,
+            gt(notifications.expiresAt, clock()),
+          ),
+        )
+        .orderBy(asc(notifications.id))
+        .limit(limit);
+      return rows.map(toStored);
+    },
+
+    async missedSince(groups, afterId, { windowMs = settings.recoveryWindowMs, limit = settings.recoveryMaxMessages } = {}) {
+      const list = [...new Set(groups)];
+      if (!isId(afterId) || list.length === 0 || windowMs <= 0 || limit <= 0) return [];
+      const since = new Date(clock().getTime() - windowMs);
+      const rows = await db
+        .select(storedColumns)
+        .from(notifications)
+        .where(and(inArray(notifications.group, list), sql`not ${notifications.inbox}`, gt(notifications.id, afterId), gt(notifications.createdAt, since)))
+        .orderBy(desc(notifications.id))
+        .limit(limit);
+      return rows.reverse().map(toStored);
+    },
+
+    async latestProgress(groups) {
+      const list = [...new Set(groups)];
+      if (list.length === 0) return [];
+      const since = new Date(clock().getTime() - settings.inboxRetentionMs);
+      const rows = await db
+        .select()
+        .from(notificationProgress)
+        .where(and(inArray(notificationProgress.group, list), gt(notificationProgress.updatedAt, since)));
+      return rows.map((row): ProgressFrame => ({ type: "progress", progress: true, percent: row.percent, channel: row.group }));
+    },
+
+    async ack(id, { groups }) {
+      const list = [...new Set(groups)].filter((group) => typeof group === "string");
+      if (!isId(id) || list.length === 0) return false;
+      // One round trip: find the row among the socket's groups; mark it only if it is a pending
+      // inbox row (acks of broadcast rows change nothing, so they cost no write).
+      const [row] = await execute(sql`
+        with target as (
+          select "id", "inbox", "acked_at" from ${notifications}
+          where "id" = ${id}::bigint and ${inArray(notifications.group, list)}
+        ), marked as (
+          update ${notifications} set "acked_at" = ${clock().toISOString()}::timestamptz
+          where "id" in (select "id" from target where "inbox" and "acked_at" is null)
+          returning "id"
+        )
+        select count(*)::int as "found" from target`);
+      return Number(row?.found ?? 0) > 0;
+    },
+
+    async deleteExpired(now = clock()) {
+      const rows = await deleteInBatches("notifications", now);
+      const progress = await deleteInBatches("progress", new Date(now.getTime() - settings.inboxRetentionMs));
+      return rows + progress;
+    },
+
+    async currentWatermark() {
+      const [row] = await db.select({ max: sql<string | number | null>`max(${notifications.id})` }).from(notifications);
+      return row?.max == null ? 0 : Number(row.max);
+    },
+
+    startCleanup({ intervalMs = settings.cleanupIntervalMs, onRun, onError = (error: unknown) => console.error("[notifications] cleanup of expired rows failed", error) } = {}) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return; // a slow run is not stacked on
+        running = true;
+        store
+          .deleteExpired()
+          .then((deleted) => onRun?.(deleted), onError)
+          .finally(() => {
+            running = false;
+          });
+      }, intervalMs);
+      timer.unref();
+      timers.add(timer);
+      return () => {
+        clearInterval(timer);
+        timers.delete(timer);
+      };
+    },
+
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      timers.clear();
+    },
+  };
+  return store;
+}

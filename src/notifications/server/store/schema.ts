@@ -1,0 +1,51 @@
+/**
+ * The kit's own tables: stored notifications (replay, durable per-user inbox) and the latest
+ * progress per group. Part of the app's migrations (`drizzle.config.ts` lists this file);
+ * generate a migration after changing it: `npm run db:generate` (never edit drizzle/ by hand).
+ */
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+/**
+ * One stored message or redirect. `id` is the id the frame carries on the wire; ids only grow.
+ * `frame` is the serialised frame without its id (the id is added when it is sent).
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The group it was published to: `all`, `authenticated`, `anonymous`, `user:<id>` or a channel name. */
+    group: text("group").notNull(),
+    kind: text("kind", { enum: ["message", "redirect"] }).notNull(),
+    frame: text("frame").notNull(),
+    /** True for user-targeted rows: replayed to the user's new sockets until acknowledged or expired. */
+    inbox: boolean("inbox").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** Set by the first acknowledgement from any of the user's sockets (inbox rows only). */
+    ackedAt: timestamp("acked_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [
+    // Recovery after reconnect: WHERE group = ANY(...) AND NOT inbox AND id > $lastId.
+    index("notifications_recovery_idx").on(table.group, table.id).where(sql`not ${table.inbox}`),
+    // Pending inbox at connect: WHERE group = $userGroup AND inbox AND acked_at IS NULL, oldest first.
+    index("notifications_inbox_pending_idx").on(table.group, table.id).where(sql`${table.inbox} and ${table.ackedAt} is null`),
+    // Periodic cleanup: WHERE expires_at <= now.
+    index("notifications_expires_at_idx").on(table.expiresAt),
+  ],
+);
+
+/** The latest progress of each group; a new value replaces the old one. */
+export const notificationProgress = pgTable(
+  "notification_progress",
+  {
+    group: text("group").primaryKey(),
+    /** Always ends in `%`, e.g. `"42%"`. */
+    percent: text("percent").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [index("notification_progress_updated_at_idx").on(table.updatedAt)],
+);
+
+export type NotificationRow = typeof notifications.$inferSelect;
+export type NotificationProgressRow = typeof notificationProgress.$inferSelect;

@@ -1,0 +1,82 @@
+/**
+ * Settings of the notification store: how long rows are kept and how much is replayed.
+ * Parsed strictly like the kit's other settings: a bad value throws `InvalidSettingError`
+ * naming the variable, so start-up stops instead of running with a surprise.
+ */
+import { InvalidSettingError } from "../../shared/errors";
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export interface StoreSettings {
+  /** How long a user's unacknowledged inbox row (and a group's last progress) is kept. `NOTIFICATIONS_INBOX_RETENTION_MS`, default 7 days. */
+  inboxRetentionMs: number;
+  /** How far back a reconnecting socket is sent what it missed. 0 turns recovery off. `NOTIFICATIONS_RECOVERY_WINDOW_MS`, default 2 minutes. */
+  recoveryWindowMs: number;
+  /** At most this many missed rows are recovered per connect (the newest). `NOTIFICATIONS_RECOVERY_MAX_MESSAGES`, default 100. */
+  recoveryMaxMessages: number;
+  /** At most this many pending inbox rows are replayed per connect (the oldest). `NOTIFICATIONS_INBOX_REPLAY_MAX`, default 100. */
+  inboxReplayMax: number;
+  /** How often expired rows are deleted. `NOTIFICATIONS_CLEANUP_INTERVAL_MS`, default 5 minutes. */
+  cleanupIntervalMs: number;
+}
+
+export const DEFAULT_STORE_SETTINGS: StoreSettings = {
+  inboxRetentionMs: 7 * DAY,
+  recoveryWindowMs: 2 * MINUTE,
+  recoveryMaxMessages: 100,
+  inboxReplayMax: 100,
+  cleanupIntervalMs: 5 * MINUTE,
+};
+
+export const STORE_SETTING_ENV_NAMES: { readonly [K in keyof StoreSettings]: string } = {
+  inboxRetentionMs: "NOTIFICATIONS_INBOX_RETENTION_MS",
+  recoveryWindowMs: "NOTIFICATIONS_RECOVERY_WINDOW_MS",
+  recoveryMaxMessages: "NOTIFICATIONS_RECOVERY_MAX_MESSAGES",
+  inboxReplayMax: "NOTIFICATIONS_INBOX_REPLAY_MAX",
+  cleanupIntervalMs: "NOTIFICATIONS_CLEANUP_INTERVAL_MS",
+};
+
+const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max: number] } = {
+  inboxRetentionMs: [SECOND, 366 * DAY],
+  recoveryWindowMs: [0, DAY],
+  recoveryMaxMessages: [0, 10_000],
+  inboxReplayMax: [1, 10_000],
+  cleanupIntervalMs: [SECOND, DAY],
+};
+
+function parseWhole(name: string, raw: string, [min, max]: readonly [number, number]): number {
+  const trimmed = raw.trim();
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidSettingError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+/**
+ * Reads the store settings from `env`, then applies `overrides` given in code (same bounds).
+ *
+ * @example
+ * readStoreSettings(process.env, { recoveryWindowMs: 30_000 });
+ */
+export function readStoreSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<StoreSettings> = {},
+): StoreSettings {
+  const settings: StoreSettings = { ...DEFAULT_STORE_SETTINGS };
+  for (const key of Object.keys(BOUNDS) as (keyof StoreSettings)[]) {
+    const name = STORE_SETTING_ENV_NAMES[key];
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== "") settings[key] = parseWhole(name, raw, BOUNDS[key]);
+  }
+  for (const [key, value] of Object.entries(overrides) as [keyof StoreSettings, unknown][]) {
+    if (value === undefined) continue;
+    if (!(key in BOUNDS)) throw new InvalidSettingError(String(key), "is not a known store setting.");
+    if (typeof value !== "number") throw new InvalidSettingError(key, `expected a number, got ${JSON.stringify(value)}.`);
+    settings[key] = parseWhole(key, String(value), BOUNDS[key]);
+  }
+  return settings;
+}

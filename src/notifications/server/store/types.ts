@@ -1,0 +1,61 @@
+/**
+ * What the kit needs from a notification store. `createDrizzleStore` (./index.ts) implements it
+ * on PGlite or PostgreSQL; tests or other backends can implement it too.
+ */
+import type { MessageFrame, ProgressFrame, RedirectFrame } from "../../shared/protocol";
+import type { StoreSettings } from "./settings";
+
+/** A message or redirect frame as it is stored: without its id. */
+export type StorableFrame = Omit<MessageFrame, "id"> | Omit<RedirectFrame, "id">;
+
+/** A stored row, ready to send: `text` is the serialised frame, its `id` included. */
+export interface StoredNotification {
+  id: number;
+  group: string;
+  inbox: boolean;
+  /** The frame exactly as it goes on the wire (JSON, `id` second after `type`). */
+  text: string;
+}
+
+export interface CleanupOptions {
+  /** Default: the store's `cleanupIntervalMs` setting. */
+  intervalMs?: number;
+  /** Called after each run with the number of rows deleted. */
+  onRun?: (deleted: number) => void;
+  /** Called when a run fails (the next run still happens). Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+export interface NotificationStore {
+  readonly settings: StoreSettings;
+  /**
+   * Stores a message or redirect for `group` and returns its id (larger than every id already
+   * visible). `inbox` marks a user-targeted row: replayed until acknowledged or expired.
+   */
+  save(group: string, frame: StorableFrame, options: { inbox: boolean }): Promise<number>;
+  /** Replaces the latest progress of `group`. */
+  saveProgress(group: string, frame: ProgressFrame): Promise<void>;
+  /** Unacknowledged, unexpired inbox rows of one user group, oldest first, at most `limit` (default `inboxReplayMax`). */
+  pendingInbox(userGroup: string, options?: { limit?: number }): Promise<StoredNotification[]>;
+  /**
+   * Non-inbox rows of `groups` with an id above `afterId`, created within the recovery window:
+   * the newest `limit` of them, in id order.
+   */
+  missedSince(groups: readonly string[], afterId: number, options?: { windowMs?: number; limit?: number }): Promise<StoredNotification[]>;
+  /** The latest progress frame of each of `groups` that has one (expired ones excluded). */
+  latestProgress(groups: readonly string[]): Promise<ProgressFrame[]>;
+  /**
+   * Acknowledges row `id` for a socket in `groups`. True only when the row exists and belongs to
+   * one of those groups; an inbox row is then acknowledged for every tab of its user.
+   * Unknown, malformed and other groups' ids return false and change nothing.
+   */
+  ack(id: number, options: { groups: Iterable<string> }): Promise<boolean>;
+  /** Deletes expired rows (and progress older than the retention); returns how many. */
+  deleteExpired(now?: Date): Promise<number>;
+  /** The largest id stored so far (0 when none): hand it to a page so it can recover what follows. */
+  currentWatermark(): Promise<number>;
+  /** Starts deleting expired rows periodically (an unref'd timer). Returns the function that stops it. */
+  startCleanup(options?: CleanupOptions): () => void;
+  /** Stops every cleanup timer. Does not close the database (it belongs to the app). */
+  close(): Promise<void>;
+}

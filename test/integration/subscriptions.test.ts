@@ -1,0 +1,316 @@
+/**
+ * Client-requested channels on real sockets: `?extraChannels=`, `?subscription_token=`,
+ * `subscribe` / `unsubscribe` frames, the authorizer, the limits, and sessions that change.
+ * Absence is proven with a marker: after the send under test, a message to the socket's own
+ * user group is sent, and the frames that arrived before it are checked.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import * as api from "../../src/notifications/server";
+import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
+import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
+import type { GatewayOptions } from "../../src/notifications/server/gateway";
+import type { NotificationSettings } from "../../src/notifications/server/settings";
+import { CloseCode } from "../../src/notifications/shared/close-codes";
+import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { TEST_SECRET } from "../helpers/sessions";
+
+let server: TestGateway | undefined;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await server?.close();
+  server = undefined;
+});
+
+async function start(settings: Partial<NotificationSettings> = {}, options: Omit<GatewayOptions, "settings" | "layer"> = {}): Promise<TestGateway> {
+  server = await startTestGateway(settings, { tokenSecret: TEST_SECRET, ...options });
+  return server;
+}
+
+async function connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
+  const client = await TestClient.connect(server!.url, options);
+  clients.push(client);
+  return client;
+}
+
+function query(extra: { extraChannels?: unknown; token?: string }): string {
+  const params = new URLSearchParams();
+  if (extra.extraChannels !== undefined) params.set("extraChannels", typeof extra.extraChannels === "string" ? extra.extraChannels : JSON.stringify(extra.extraChannels));
+  if (extra.token !== undefined) params.set("subscription_token", extra.token);
+  return params.toString();
+}
+
+function token(user: string | null, channels: string[], options: { now?: number; ttl?: number } = {}): string {
+  return issueSubscriptionToken({ user, channels, secret: TEST_SECRET, ...options });
+}
+
+function helloChannels(client: TestClient): string[] {
+  const hello = client.frames.find((frame) => frame.type === "hello");
+  if (hello?.type !== "hello") throw new Error("no hello");
+  return hello.channels;
+}
+
+let markers = 0;
+/** Sends a marker to the client's own group and waits for it: everything sent before it has arrived. */
+async function settle(client: TestClient): Promise<void> {
+  const hello = client.frames.find((frame) => frame.type === "hello");
+  const userId = hello?.type === "hello" ? hello.userId : null;
+  const marker = `marker-${(markers += 1)}`;
+  if (userId) await api.notify({ user: userId }, { message: marker });
+  else await api.notify("anonymous", { message: marker });
+  await client.next((frame) => frame.type === "message" && frame.text === marker);
+}
+
+/** Sends `text` to `channel`, then proves whether `client` got it. */
+async function receives(client: TestClient, channel: string, text: string): Promise<boolean> {
+  await api.sendToChannel(channel, text);
+  await settle(client);
+  return client.texts().includes(text);
+}
+
+let refs = 0;
+/** Sends a subscribe/unsubscribe frame and resolves with the `subscribed` answer to it. */
+async function frame(client: TestClient, body: { type: "subscribe" | "unsubscribe"; channels?: string[]; token?: string }): Promise<string[]> {
+  const ref = `r${(refs += 1)}`;
+  client.send(JSON.stringify({ ...body, ref }));
+  const answer = (await client.next((f) => f.type === "subscribed" && f.ref === ref)) as Extract<ServerFrame, { type: "subscribed" }>;
+  return answer.channels;
+}
+
+const allowAll: Authorizer = () => true;
+const articlesOnly: Authorizer = (_user, channel) => channel.startsWith("articles-");
+
+describe("?extraChannels=", () => {
+  it("is denied by default: nothing granted, nothing received", async () => {
+    await start();
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    expect(helloChannels(alice)).toEqual([]);
+    expect(server!.gateway.groupSize("articles-1")).toBe(0);
+    expect(await receives(alice, "articles-1", "T")).toBe(false);
+  });
+
+  it("is granted when the authorizer allows it", async () => {
+    const asked: [string | null, string][] = [];
+    await start({}, { authorizer: (user, channel) => (asked.push([user?.id ?? null, channel]), true) });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "jobs-2"] }) });
+    expect(helloChannels(alice)).toEqual(["articles-1", "jobs-2"]);
+    expect(asked).toEqual([
+      ["alice", "articles-1"],
+      ["alice", "jobs-2"],
+    ]);
+    expect(await receives(alice, "articles-1", "A")).toBe(true);
+    expect(await receives(alice, "jobs-2", "J")).toBe(true);
+  });
+
+  it("is partially granted: only what the authorizer allows", async () => {
+    await start({}, { authorizer: articlesOnly });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "admin-1"] }) });
+    expect(helloChannels(alice)).toEqual(["articles-1"]);
+    expect(await receives(alice, "admin-1", "secret")).toBe(false);
+    expect(await receives(alice, "articles-1", "public")).toBe(true);
+  });
+
+  it("never grants reserved groups or other users' groups, even with an allow-all authorizer", async () => {
+    await start({ enableAnonymous: true }, { authorizer: allowAll });
+    const bob = await connect({ userId: "bob" });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["user:bob", "anonymous", "all", "authenticated", "ok-1"] }) });
+    expect(helloChannels(alice)).toEqual(["ok-1"]);
+    expect(server!.gateway.groupSize("user:bob")).toBe(1);
+    await api.sendToUser("bob", "for bob only");
+    await api.sendToAnonymous("for anonymous only");
+    await bob.next((f) => f.type === "message" && f.text === "for bob only");
+    await settle(alice);
+    expect(alice.texts()).not.toContain("for bob only");
+    expect(alice.texts()).not.toContain("for anonymous only");
+  });
+
+  it("gives an authorizer that never answers a bounded time; the socket opens without the channel", async () => {
+    await start({}, { authorizer: () => new Promise<boolean>(() => {}), authorizerTimeoutMs: 100 });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    expect(helloChannels(alice)).toEqual([]);
+  });
+});
+
+describe("?subscription_token=", () => {
+  it("subscribes and bypasses the (deny-all) authorizer", async () => {
+    const asked: string[] = [];
+    await start({}, { authorizer: (_user, channel) => (asked.push(channel), false) });
+    const alice = await connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]) }) });
+    expect(helloChannels(alice)).toEqual(["jobs-7"]);
+    expect(asked).toEqual([]);
+    expect(await receives(alice, "jobs-7", "progress")).toBe(true);
+  });
+
+  it("an anonymous token subscribes an anonymous socket", async () => {
+    await start({ enableAnonymous: true });
+    const anon = await connect({ query: query({ token: token(null, ["jobs-7"]) }) });
+    expect(helloChannels(anon)).toEqual(["jobs-7"]);
+    expect(await receives(anon, "jobs-7", "T")).toBe(true);
+  });
+
+  const refused: [string, () => string, string | null][] = [
+    ["another user's token", () => token("bob", ["jobs-7"]), "alice"],
+    ["a tampered token", () => tamper(token("alice", ["jobs-7"])), "alice"],
+    ["a token with a swapped body", () => swapBody(token("alice", ["jobs-7"]), token("alice", ["jobs-8"])), "alice"],
+    ["an expired token", () => token("alice", ["jobs-7"], { now: Date.now() - 301_000 }), "alice"],
+    ["a token signed with another secret", () => issueSubscriptionToken({ user: "alice", channels: ["jobs-7"], secret: "another-secret" }), "alice"],
+    ["an anonymous token on a user's socket", () => token(null, ["jobs-7"]), "alice"],
+    ["a user's token on an anonymous socket", () => token("alice", ["jobs-7"]), null],
+    ["garbage", () => "not-a-token", "alice"],
+  ];
+
+  it.each(refused)("%s gives nothing", async (_name, make, user) => {
+    await start({ enableAnonymous: true });
+    const client = await connect(user ? { userId: user, query: query({ token: make() }) } : { query: query({ token: make() }) });
+    expect(helloChannels(client)).toEqual([]);
+    expect(server!.gateway.groupSize("jobs-7")).toBe(0);
+    expect(await receives(client, "jobs-7", "T")).toBe(false);
+  });
+
+  it("combines with ?extraChannels= (token channels + authorized ones)", async () => {
+    await start({}, { authorizer: articlesOnly });
+    const alice = await connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]), extraChannels: ["articles-1", "admin-1"] }) });
+    expect([...helloChannels(alice)].sort()).toEqual(["articles-1", "jobs-7"]);
+    expect(await receives(alice, "jobs-7", "J")).toBe(true);
+    expect(await receives(alice, "articles-1", "A")).toBe(true);
+    expect(await receives(alice, "admin-1", "X")).toBe(false);
+  });
+});
+
+function tamper(value: string): string {
+  const [body, signature] = value.split(".") as [string, string];
+  const bytes = Buffer.from(signature, "base64url");
+  bytes[5] = bytes[5]! ^ 0xff;
+  return `${body}.${bytes.toString("base64url")}`;
+}
+
+function swapBody(value: string, other: string): string {
+  return `${other.split(".")[0]}.${value.split(".")[1]}`;
+}
+
+describe("subscribe / unsubscribe frames on an open socket", () => {
+  it("starts and stops messages without reconnecting", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice = await connect({ userId: "alice" });
+    expect(await frame(alice, { type: "subscribe", channels: ["articles-1"] })).toEqual(["articles-1"]);
+    expect(await receives(alice, "articles-1", "while on the page")).toBe(true);
+
+    // Client-side navigation article 1 → article 2 on the same socket.
+    expect(await frame(alice, { type: "unsubscribe", channels: ["articles-1"] })).toEqual([]);
+    expect(await frame(alice, { type: "subscribe", channels: ["articles-2"] })).toEqual(["articles-2"]);
+    expect(await receives(alice, "articles-1", "after leaving")).toBe(false);
+    expect(await receives(alice, "articles-2", "on article 2")).toBe(true);
+    expect(server!.gateway.groupSize("articles-1")).toBe(0);
+    expect(server!.gateway.connectionCount()).toBe(1);
+  });
+
+  it("a token in a subscribe frame subscribes past the deny-all authorizer; a bad one adds nothing", async () => {
+    await start();
+    const alice = await connect({ userId: "alice" });
+    expect(await frame(alice, { type: "subscribe", token: token("bob", ["jobs-8"]) })).toEqual([]);
+    expect(await frame(alice, { type: "subscribe", token: token("alice", ["jobs-7"]), channels: ["articles-1"] })).toEqual(["jobs-7"]);
+    expect(await receives(alice, "jobs-7", "J")).toBe(true);
+    expect(await receives(alice, "jobs-8", "not mine")).toBe(false);
+    expect(await frame(alice, { type: "unsubscribe", channels: ["jobs-7"] })).toEqual([]);
+    expect(await receives(alice, "jobs-7", "J2")).toBe(false);
+  });
+
+  it("denied names are dropped silently and the answer lists what is held", async () => {
+    await start({}, { authorizer: articlesOnly });
+    const alice = await connect({ userId: "alice" });
+    expect(await frame(alice, { type: "subscribe", channels: ["articles-1", "admin-1", "all", "user:bob"] })).toEqual(["articles-1"]);
+    expect(await frame(alice, { type: "subscribe", channels: ["articles-2"] })).toEqual(["articles-1", "articles-2"]);
+    expect(alice.frames.filter((f) => f.type === "error")).toEqual([]);
+  });
+
+  it("unsubscribing trusted groups does nothing: the socket still gets its user's and everyone's messages", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice = await connect({ userId: "alice" });
+    expect(await frame(alice, { type: "unsubscribe", channels: ["all", "authenticated", "user:alice"] })).toEqual([]);
+    await api.sendToAll("to all");
+    await api.sendToAuthenticated("to authenticated");
+    await settle(alice);
+    expect(alice.texts()).toEqual(expect.arrayContaining(["to all", "to authenticated"]));
+  });
+
+  it("an unsubscribe that overtakes a slow authorization still wins (frames are handled in order)", async () => {
+    const pending: ((verdict: boolean) => void)[] = [];
+    await start({}, { authorizer: () => new Promise<boolean>((resolve) => pending.push(resolve)) });
+    const alice = await connect({ userId: "alice" });
+    alice.send(JSON.stringify({ type: "subscribe", ref: "slow", channels: ["articles-1"] }));
+    await expect.poll(() => pending.length).toBe(1);
+    alice.send(JSON.stringify({ type: "unsubscribe", ref: "leave", channels: ["articles-1"] }));
+    // A marker round trip after it: the unsubscribe has reached the server before the authorizer answers.
+    await settle(alice);
+    pending[0]!(true);
+    const slow = await alice.next((f) => f.type === "subscribed" && f.ref === "slow");
+    const leave = await alice.next((f) => f.type === "subscribed" && f.ref === "leave");
+    // Answers come in the order the frames were sent, and the last one is the state that holds.
+    expect(alice.frames.indexOf(slow)).toBeLessThan(alice.frames.indexOf(leave));
+    expect(slow).toEqual({ type: "subscribed", ref: "slow", channels: ["articles-1"] });
+    expect(leave).toEqual({ type: "subscribed", ref: "leave", channels: [] });
+    expect(server!.gateway.groupSize("articles-1")).toBe(0);
+    expect(await receives(alice, "articles-1", "stale page")).toBe(false);
+  });
+});
+
+describe("gates and limits", () => {
+  it("with ENABLE_PAGE_CHANNELS off nothing is granted, by any route", async () => {
+    await start({ enablePageChannels: false }, { authorizer: allowAll });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"], token: token("alice", ["jobs-7"]) }) });
+    expect(helloChannels(alice)).toEqual([]);
+    expect(await frame(alice, { type: "subscribe", channels: ["articles-2"], token: token("alice", ["jobs-8"]) })).toEqual([]);
+    for (const channel of ["articles-1", "articles-2", "jobs-7", "jobs-8"]) expect(server!.gateway.groupSize(channel)).toBe(0);
+    await expect(api.sendToChannel("articles-1", "x")).resolves.toBe(false);
+  });
+
+  it("holds at most maxChannelsPerSocket channels, whatever the route", async () => {
+    await start({ maxChannelsPerSocket: 3 }, { authorizer: allowAll });
+    const names = ["c-1", "c-2", "c-3", "c-4", "c-5"];
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: names }) });
+    expect(helloChannels(alice)).toEqual(["c-1", "c-2", "c-3"]);
+    expect(await frame(alice, { type: "subscribe", channels: ["c-6"] })).toEqual(["c-1", "c-2", "c-3"]);
+    expect(await frame(alice, { type: "subscribe", token: token("alice", ["t-1"]) })).toEqual(["c-1", "c-2", "c-3"]);
+    expect(await receives(alice, "c-6", "over the limit")).toBe(false);
+    // Room made by an unsubscribe can be used again.
+    expect(await frame(alice, { type: "unsubscribe", channels: ["c-2"] })).toEqual(["c-1", "c-3"]);
+    expect(await frame(alice, { type: "subscribe", channels: ["c-6", "c-7"] })).toEqual(["c-1", "c-3", "c-6"]);
+    // Resubscribing a held channel takes no room and changes nothing.
+    expect(await frame(alice, { type: "subscribe", channels: ["c-1"] })).toEqual(["c-1", "c-3", "c-6"]);
+  });
+
+  it("a limit of 0 grants nothing", async () => {
+    await start({ maxChannelsPerSocket: 0 }, { authorizer: allowAll });
+    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["c-1"], token: token("alice", ["t-1"]) }) });
+    expect(helloChannels(alice)).toEqual([]);
+  });
+});
+
+describe("sessions", () => {
+  it("reauthenticateUser closes every socket of that user with 4001, and no one else's", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice1 = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    const alice2 = await connect({ userId: "alice" });
+    const bob = await connect({ userId: "bob", query: query({ extraChannels: ["articles-1"] }) });
+    await api.reauthenticateUser("alice");
+    expect((await alice1.closed).code).toBe(CloseCode.SESSION_ENDED);
+    expect((await alice2.closed).code).toBe(CloseCode.SESSION_ENDED);
+    clients.splice(clients.indexOf(alice1), 1);
+    clients.splice(clients.indexOf(alice2), 1);
+    // The control message never reached a browser as a frame.
+    expect(alice1.raw.some((raw) => raw.includes("reauthenticate"))).toBe(false);
+    expect(bob.ws.readyState).toBe(bob.ws.OPEN);
+    expect(await receives(bob, "articles-1", "bob still here")).toBe(true);
+    expect(bob.raw.some((raw) => raw.includes("reauthenticate"))).toBe(false);
+    await expect.poll(() => server!.gateway.groupSize("user:alice")).toBe(0);
+    expect(server!.gateway.groupSize("articles-1")).toBe(1);
+
+    // Alice's browser reconnects and is judged on its cookie again.
+    const again = await connect({ userId: "alice" });
+    expect(await receives(again, "nothing-1", "x")).toBe(false);
+    await api.sendToUser("alice", "welcome back");
+    await again.next((f) => f.type === "message" && f.text === "welcome back");
+  });
+});

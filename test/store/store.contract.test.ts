@@ -1,0 +1,255 @@
+/**
+ * One contract for the notification store, run against PGlite (temp directory) and against a
+ * throwaway PostgreSQL server, both migrated with the project's real migrations (drizzle/).
+ * Time is the store's clock, moved by the tests: no sleeping.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDrizzleStore, type NotificationStore, type StorableFrame, type StoreSettings } from "../../src/notifications/server/store";
+import type { ProgressFrame } from "../../src/notifications/shared/protocol";
+import { describeWithPostgres, startPostgresServer, type PostgresServer } from "../helpers/postgres-server";
+import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from "./databases";
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+function message(text: string): StorableFrame {
+  return { type: "message", text, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false };
+}
+
+function progress(group: string, percent: string): ProgressFrame {
+  return { type: "progress", progress: true, percent, channel: group };
+}
+
+function texts(rows: { text: string }[]): string[] {
+  return rows.map((row) => (JSON.parse(row.text) as { text?: string; url?: string }).text ?? (JSON.parse(row.text) as { url: string }).url);
+}
+
+function storeContract(open: () => Promise<TestDatabase>): void {
+  let database: TestDatabase;
+  let now = 0;
+  const clock = () => new Date(now);
+  const makeStore = (settings: Partial<StoreSettings> = {}): NotificationStore => createDrizzleStore(database.db, { env: {}, settings, clock });
+
+  beforeAll(async () => {
+    database = await open();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.reset();
+    now = Date.UTC(2030, 0, 1, 12, 0, 0);
+  });
+
+  describe("ids", () => {
+    it("increase with every save, across groups and kinds, and the watermark follows", async () => {
+      const store = makeStore();
+      expect(await store.currentWatermark()).toBe(0);
+      const first = await store.save("all", message("a"), { inbox: false });
+      const second = await store.save("user:alice", message("b"), { inbox: true });
+      const third = await store.save("job-1", { type: "redirect", url: "/done" }, { inbox: false });
+      expect(first).toBeGreaterThan(0);
+      expect(second).toBeGreaterThan(first);
+      expect(third).toBeGreaterThan(second);
+      expect(await store.currentWatermark()).toBe(third);
+    });
+
+    it("stay distinct and ordered under concurrent saves", async () => {
+      const store = makeStore();
+      const ids = await Promise.all(Array.from({ length: 25 }, (_, i) => store.save("all", message(`m${i}`), { inbox: false })));
+      expect(new Set(ids).size).toBe(25);
+      expect(await store.currentWatermark()).toBe(Math.max(...ids));
+      const replayed = await store.missedSince(["all"], 0);
+      expect(replayed.map((row) => row.id)).toEqual([...ids].sort((a, b) => a - b));
+    });
+
+    it("are written into the replayed frame, right after its type", async () => {
+      const store = makeStore();
+      const id = await store.save("user:alice", message("hello"), { inbox: true });
+      const [row] = await store.pendingInbox("user:alice");
+      expect(row?.text).toBe(`{"type":"message","id":${id},"text":"hello","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
+      expect(row).toMatchObject({ id, group: "user:alice", inbox: true });
+    });
+  });
+
+  describe("inbox", () => {
+    it("stays pending, oldest first, until acknowledged; then it is gone for every tab", async () => {
+      const store = makeStore();
+      const a = await store.save("user:alice", message("a"), { inbox: true });
+      const b = await store.save("user:alice", message("b"), { inbox: true });
+      await store.save("user:bob", message("for bob"), { inbox: true });
+      await store.save("all", message("broadcast"), { inbox: false });
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["a", "b"]);
+      expect(await store.pendingInbox("user:alice")).toHaveLength(2); // reading does not consume
+
+      expect(await store.ack(a, { groups: ["all", "authenticated", "user:alice"] })).toBe(true);
+      expect((await store.pendingInbox("user:alice")).map((row) => row.id)).toEqual([b]);
+      // A second ack (another tab, or a retry) still counts and changes nothing.
+      expect(await store.ack(a, { groups: new Set(["user:alice"]) })).toBe(true);
+      expect((await store.pendingInbox("user:alice")).map((row) => row.id)).toEqual([b]);
+      expect(texts(await store.pendingInbox("user:bob"))).toEqual(["for bob"]);
+    });
+
+    it("is bounded, oldest first", async () => {
+      const store = makeStore({ inboxReplayMax: 3 });
+      for (let i = 0; i < 5; i++) await store.save("user:alice", message(`m${i}`), { inbox: true });
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["m0", "m1", "m2"]);
+      expect(texts(await store.pendingInbox("user:alice", { limit: 1 }))).toEqual(["m0"]);
+    });
+
+    it("is not replayed once expired", async () => {
+      const store = makeStore({ inboxRetentionMs: DAY });
+      await store.save("user:alice", message("old"), { inbox: true });
+      now += DAY / 2;
+      await store.save("user:alice", message("new"), { inbox: true });
+      now += DAY / 2 + 1;
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["new"]);
+    });
+
+    it("keeps broadcast rows out of the inbox and inbox rows out of recovery", async () => {
+      const store = makeStore();
+      await store.save("user:alice", message("inbox"), { inbox: true });
+      await store.save("all", message("broadcast"), { inbox: false });
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["inbox"]);
+      expect(texts(await store.missedSince(["all", "user:alice"], 0))).toEqual(["broadcast"]);
+    });
+  });
+
+  describe("ack", () => {
+    it("is refused for a socket that lacks the row's group (another user's row)", async () => {
+      const store = makeStore();
+      const id = await store.save("user:alice", message("private"), { inbox: true });
+      expect(await store.ack(id, { groups: ["all", "authenticated", "user:bob"] })).toBe(false);
+      expect(await store.ack(id, { groups: ["user:alice2"] })).toBe(false);
+      expect(await store.ack(id, { groups: [] })).toBe(false);
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["private"]);
+    });
+
+    it("is refused for unknown and malformed ids", async () => {
+      const store = makeStore();
+      const id = await store.save("user:alice", message("x"), { inbox: true });
+      const groups = ["user:alice"];
+      for (const bad of [id + 1, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, "1" as unknown as number, null as unknown as number]) {
+        expect({ bad, counted: await store.ack(bad, { groups }) }).toEqual({ bad, counted: false });
+      }
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["x"]);
+    });
+
+    it("of a broadcast row counts for a member but hides it from nobody", async () => {
+      const store = makeStore();
+      const id = await store.save("all", message("news"), { inbox: false });
+      expect(await store.ack(id, { groups: ["all"] })).toBe(true);
+      expect(await store.ack(id, { groups: ["authenticated"] })).toBe(false);
+      expect(texts(await store.missedSince(["all"], 0))).toEqual(["news"]);
+    });
+  });
+
+  describe("missedSince", () => {
+    it("returns only rows after afterId, of the given groups, in id order", async () => {
+      const store = makeStore();
+      const first = await store.save("all", message("one"), { inbox: false });
+      await store.save("all", message("two"), { inbox: false });
+      await store.save("job-1", message("job"), { inbox: false });
+      await store.save("job-2", message("other job"), { inbox: false });
+      expect(texts(await store.missedSince(["all", "job-1"], first))).toEqual(["two", "job"]);
+      expect(texts(await store.missedSince(["all", "job-1"], 0))).toEqual(["one", "two", "job"]);
+      expect(await store.missedSince(["all"], await store.currentWatermark())).toEqual([]);
+      expect(await store.missedSince([], 0)).toEqual([]);
+    });
+
+    it("respects the recovery window", async () => {
+      const store = makeStore({ recoveryWindowMs: 2 * MINUTE });
+      await store.save("all", message("too old"), { inbox: false });
+      now += 2 * MINUTE + 1;
+      await store.save("all", message("recent"), { inbox: false });
+      now += MINUTE;
+      expect(texts(await store.missedSince(["all"], 0))).toEqual(["recent"]);
+      expect(texts(await store.missedSince(["all"], 0, { windowMs: 10 * MINUTE }))).toEqual(["too old", "recent"]);
+      expect(await store.missedSince(["all"], 0, { windowMs: 0 })).toEqual([]);
+    });
+
+    it("returns at most the count setting: the newest rows, oldest of them first", async () => {
+      const store = makeStore({ recoveryMaxMessages: 3 });
+      for (let i = 0; i < 6; i++) await store.save("all", message(`m${i}`), { inbox: false });
+      expect(texts(await store.missedSince(["all"], 0))).toEqual(["m3", "m4", "m5"]);
+      expect(texts(await store.missedSince(["all"], 0, { limit: 2 }))).toEqual(["m4", "m5"]);
+    });
+
+    it("ignores a malformed afterId", async () => {
+      const store = makeStore();
+      await store.save("all", message("x"), { inbox: false });
+      for (const bad of [-1, 1.5, Number.NaN, "0" as unknown as number]) expect(await store.missedSince(["all"], bad)).toEqual([]);
+    });
+  });
+
+  describe("progress", () => {
+    it("keeps only the latest value per group", async () => {
+      const store = makeStore();
+      await store.saveProgress("job-1", progress("job-1", "10%"));
+      await store.saveProgress("job-1", progress("job-1", "60%"));
+      await store.saveProgress("user:alice", progress("user:alice", "5%"));
+      const latest = await store.latestProgress(["job-1", "user:alice", "job-2"]);
+      expect(latest.sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([progress("job-1", "60%"), progress("user:alice", "5%")]);
+      expect(await store.latestProgress(["job-2"])).toEqual([]);
+      expect(await store.latestProgress([])).toEqual([]);
+      // Progress never takes an id.
+      expect(await store.currentWatermark()).toBe(0);
+    });
+  });
+
+  describe("deleteExpired", () => {
+    it("removes expired rows only", async () => {
+      const store = makeStore({ inboxRetentionMs: DAY, recoveryWindowMs: 2 * MINUTE });
+      const oldInbox = await store.save("user:alice", message("old inbox"), { inbox: true });
+      await store.save("all", message("old broadcast"), { inbox: false });
+      await store.saveProgress("job-old", progress("job-old", "100%"));
+      now += DAY - MINUTE;
+      await store.save("user:alice", message("fresh inbox"), { inbox: true });
+      await store.save("all", message("fresh broadcast"), { inbox: false });
+      await store.saveProgress("job-new", progress("job-new", "50%"));
+      now += MINUTE; // old inbox: exactly at its expiry; old broadcast: long past it
+
+      expect(await store.deleteExpired()).toBe(3); // old inbox, old broadcast, old progress
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["fresh inbox"]);
+      expect(texts(await store.missedSince(["all"], 0))).toEqual(["fresh broadcast"]);
+      expect((await store.latestProgress(["job-old", "job-new"])).map((frame) => frame.channel)).toEqual(["job-new"]);
+      expect(await store.ack(oldInbox, { groups: ["user:alice"] })).toBe(false);
+      expect(await store.deleteExpired()).toBe(0);
+      // An explicit time works too.
+      expect(await store.deleteExpired(new Date(now + 2 * DAY))).toBe(3);
+    });
+
+    it("runs periodically once started, and stops", async () => {
+      const store = makeStore({ recoveryWindowMs: MINUTE });
+      await store.save("all", message("short-lived"), { inbox: false });
+      now += 2 * MINUTE;
+      const deleted = await new Promise<number>((resolve, reject) => {
+        const stop = store.startCleanup({
+          intervalMs: 10,
+          onRun: (count) => {
+            stop();
+            resolve(count);
+          },
+          onError: reject,
+        });
+      });
+      expect(deleted).toBe(1);
+      await store.close();
+    });
+  });
+}
+
+describe("notification store on PGlite", () => {
+  storeContract(() => openPgliteDatabase());
+});
+
+describeWithPostgres("notification store on PostgreSQL", () => {
+  let server: PostgresServer | undefined;
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  storeContract(() => openPostgresDatabase(server!.url));
+});
