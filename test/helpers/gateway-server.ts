@@ -3,6 +3,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import { authjsAuthenticate } from "../../src/notifications/server/auth/authjs";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/notifications/server/gateway";
@@ -129,4 +130,44 @@ export class HandshakeRefused extends Error {
   constructor(readonly status: number) {
     super(`handshake refused with HTTP ${status}`);
   }
+}
+
+/**
+ * A gateway and its clients for each test of a file, torn down after each test. Call once at
+ * the top of a test file: `const gw = gatewayPerTest();` then `await gw.start(settings)`,
+ * `await gw.connect({ userId })`.
+ */
+export function gatewayPerTest() {
+  let current: TestGateway | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    /** The running gateway of this test (throws before `start`). */
+    get server(): TestGateway {
+      if (!current) throw new Error("gatewayPerTest: call start() first");
+      return current;
+    },
+    async start(...args: Parameters<typeof startTestGateway>): Promise<TestGateway> {
+      current = await startTestGateway(...args);
+      return current;
+    },
+    /** Opens a client that is closed after the test. */
+    async connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
+      const client = await TestClient.connect(this.server.url, options);
+      clients.push(client);
+      return client;
+    },
+    /** Stops tracking a client the test closed itself. */
+    forget(client: TestClient): void {
+      const index = clients.indexOf(client);
+      if (index !== -1) clients.splice(index, 1);
+    },
+    forgetAll(): void {
+      clients.splice(0);
+    },
+  };
 }

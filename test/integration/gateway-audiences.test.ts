@@ -3,26 +3,13 @@
  * Absence is proven without sleeping: after the send under test, a marker is sent to a group
  * the client is in, and the frames that arrived before the marker are checked.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as api from "../../src/notifications/server";
 import type { NotificationSettings } from "../../src/notifications/server/settings";
-import { HandshakeRefused, startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { gatewayPerTest, HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { sessionCookie } from "../helpers/sessions";
 
-let server: TestGateway | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url, options);
-  clients.push(client);
-  return client;
-}
+const gw = gatewayPerTest();
 
 interface Cast {
   alice1: TestClient;
@@ -32,12 +19,12 @@ interface Cast {
 }
 
 async function cast(settings: Partial<NotificationSettings>): Promise<Cast> {
-  server = await startTestGateway(settings);
+  await gw.start(settings);
   return {
-    alice1: await connect({ userId: "alice" }),
-    alice2: await connect({ userId: "alice" }),
-    bob: await connect({ userId: "bob" }),
-    anon: settings.enableAnonymous ? await connect() : undefined,
+    alice1: await gw.connect({ userId: "alice" }),
+    alice2: await gw.connect({ userId: "alice" }),
+    bob: await gw.connect({ userId: "bob" }),
+    anon: settings.enableAnonymous ? await gw.connect() : undefined,
   };
 }
 
@@ -102,54 +89,54 @@ describe("audiences, with anonymous on", () => {
 
 describe("gates at the gateway", () => {
   it("anonymous off (the default): an anonymous handshake is refused before the upgrade", async () => {
-    server = await startTestGateway();
-    const error = await TestClient.connect(server.url).catch((caught: unknown) => caught);
+    await gw.start();
+    const error = await TestClient.connect(gw.server.url).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HandshakeRefused);
     expect((error as HandshakeRefused).status).toBe(403);
-    expect(server.gateway.connectionCount()).toBe(0);
+    expect(gw.server.gateway.connectionCount()).toBe(0);
     // Signed-in sockets are still accepted.
-    await connect({ userId: "alice" });
-    expect(server.gateway.connectionCount()).toBe(1);
+    await gw.connect({ userId: "alice" });
+    expect(gw.server.gateway.connectionCount()).toBe(1);
   });
 
   it("a tampered, foreign-secret or expired session cookie counts as anonymous", async () => {
-    server = await startTestGateway();
+    await gw.start();
     const valid = await sessionCookie("alice");
     const tampered = valid.slice(0, -4) + (valid.endsWith("AAAA") ? "BBBB" : "AAAA");
     const foreign = await sessionCookie("alice", { secret: "another-secret-another-secret-another-secret" });
     const expired = await sessionCookie("alice", { maxAgeSeconds: -60 });
     for (const cookie of [tampered, foreign, expired]) {
-      const error = await TestClient.connect(server.url, { cookie }).catch((caught: unknown) => caught);
+      const error = await TestClient.connect(gw.server.url, { cookie }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(HandshakeRefused);
     }
   });
 
   it("reads the __Secure- cookie and chunked cookies", async () => {
-    server = await startTestGateway();
+    await gw.start();
     const secure = await sessionCookie("alice", { cookieName: "__Secure-authjs.session-token" });
-    const client = await connect({ cookie: secure });
+    const client = await gw.connect({ cookie: secure });
     expect(client.frames[0]).toMatchObject({ type: "hello", userId: "alice" });
 
     const whole = await sessionCookie("bob");
     const token = whole.slice(whole.indexOf("=") + 1);
     const half = Math.floor(token.length / 2);
     const chunked = `authjs.session-token.0=${token.slice(0, half)}; authjs.session-token.1=${token.slice(half)}`;
-    const bob = await connect({ cookie: chunked });
+    const bob = await gw.connect({ cookie: chunked });
     expect(bob.frames[0]).toMatchObject({ type: "hello", userId: "bob" });
   });
 
   it("ENABLE_ALL off: the gateway never joins 'all'", async () => {
     await cast({ enableAll: false });
-    expect(server!.gateway.groupSize("all")).toBe(0);
-    expect(server!.gateway.groupSize("user:alice")).toBe(2);
+    expect(gw.server.gateway.groupSize("all")).toBe(0);
+    expect(gw.server.gateway.groupSize("user:alice")).toBe(2);
     await expect(api.sendToAll("T")).resolves.toBe(false);
   });
 
   it("ENABLE_AUTHENTICATED off: no authenticated or user groups, sends are no-ops", async () => {
     const c = await cast({ enableAuthenticated: false });
-    expect(server!.gateway.groupSize("authenticated")).toBe(0);
-    expect(server!.gateway.groupSize("user:alice")).toBe(0);
-    expect(server!.gateway.groupSize("all")).toBe(3);
+    expect(gw.server.gateway.groupSize("authenticated")).toBe(0);
+    expect(gw.server.gateway.groupSize("user:alice")).toBe(0);
+    expect(gw.server.gateway.groupSize("all")).toBe(3);
     await expect(api.sendToUser("alice", "T")).resolves.toBe(false);
     await api.sendToAll("marker");
     await c.alice1.next((frame) => frame.type === "message" && frame.text === "marker");
@@ -158,9 +145,9 @@ describe("gates at the gateway", () => {
 
   it("a layer publish reaches a group only while it has local members", async () => {
     const c = await cast({});
-    expect(server!.gateway.groupSize("user:bob")).toBe(1);
+    expect(gw.server.gateway.groupSize("user:bob")).toBe(1);
     await c.bob.close();
-    clients.splice(clients.indexOf(c.bob), 1);
-    await expect.poll(() => server!.gateway.groupSize("user:bob")).toBe(0);
+    gw.forget(c.bob);
+    await expect.poll(() => gw.server.gateway.groupSize("user:bob")).toBe(0);
   });
 });

@@ -2,27 +2,14 @@
  * Bad client input, dead peers, foreign origins and shutdown: the gateway keeps serving.
  */
 import { once } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as api from "../../src/notifications/server";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
-import { HandshakeRefused, startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { gatewayPerTest, HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { sessionCookie } from "../helpers/sessions";
 
-let server: TestGateway | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url, options);
-  clients.push(client);
-  return client;
-}
+const gw = gatewayPerTest();
 
 describe("malformed client frames", () => {
   const hostile: [string, string | Buffer, boolean, string][] = [
@@ -37,9 +24,9 @@ describe("malformed client frames", () => {
   ];
 
   it.each(hostile)("%s is refused with an error frame and the socket keeps receiving", async (_name, data, binary, code) => {
-    server = await startTestGateway();
-    const alice = await connect({ userId: "alice" });
-    const bob = await connect({ userId: "bob" });
+    await gw.start();
+    const alice = await gw.connect({ userId: "alice" });
+    const bob = await gw.connect({ userId: "bob" });
     alice.send(data, { binary });
     expect(await alice.next((frame) => frame.type === "error")).toEqual({ type: "error", code });
     await api.sendToUser("alice", "still here");
@@ -50,8 +37,8 @@ describe("malformed client frames", () => {
 
   it("accepts ack_message frames and reports them with the socket's user and groups", async () => {
     const acks: { id: number; user: string | undefined; groups: string[] }[] = [];
-    server = await startTestGateway({}, { onAck: (ack) => void acks.push({ id: ack.id, user: ack.user?.id, groups: [...ack.groups].sort() }) });
-    const alice = await connect({ userId: "alice" });
+    await gw.start({}, { onAck: (ack) => void acks.push({ id: ack.id, user: ack.user?.id, groups: [...ack.groups].sort() }) });
+    const alice = await gw.connect({ userId: "alice" });
     alice.send('{"type":"ack_message","id":0}');
     alice.send('{"type":"ack_message","id":17}');
     await expect.poll(() => acks.length).toBe(2);
@@ -63,23 +50,23 @@ describe("malformed client frames", () => {
   });
 
   it("an oversized frame closes that socket with 1009 and nobody else is affected", async () => {
-    server = await startTestGateway({ maxFrameBytes: 1024 });
-    const alice = await connect({ userId: "alice" });
-    const bob = await connect({ userId: "bob" });
+    await gw.start({ maxFrameBytes: 1024 });
+    const alice = await gw.connect({ userId: "alice" });
+    const bob = await gw.connect({ userId: "bob" });
     alice.send("x".repeat(5000));
     expect((await alice.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
-    clients.splice(clients.indexOf(alice), 1);
+    gw.forget(alice);
     await api.sendToUser("bob", "fine");
     await bob.next((frame) => frame.type === "message" && frame.text === "fine");
   });
 
   it("a frame flood closes that socket with 1008 and nobody else is affected", async () => {
-    server = await startTestGateway({ clientFramesPerSecond: 5 });
-    const alice = await connect({ userId: "alice" });
-    const bob = await connect({ userId: "bob" });
+    await gw.start({ clientFramesPerSecond: 5 });
+    const alice = await gw.connect({ userId: "alice" });
+    const bob = await gw.connect({ userId: "bob" });
     for (let index = 0; index < 200; index++) alice.send('{"type":"ack_message","id":1}');
     expect((await alice.closed).code).toBe(CloseCode.POLICY_VIOLATION);
-    clients.splice(clients.indexOf(alice), 1);
+    gw.forget(alice);
     await api.sendToUser("bob", "fine");
     await bob.next((frame) => frame.type === "message" && frame.text === "fine");
   });
@@ -87,17 +74,17 @@ describe("malformed client frames", () => {
 
 describe("heartbeat", () => {
   it("drops a socket that stops answering pings", async () => {
-    server = await startTestGateway({ heartbeatMs: 100 });
+    await gw.start({ heartbeatMs: 100 });
     const cookie = await sessionCookie("alice");
     // autoPong off: this client behaves like a peer whose network vanished.
-    const dead = new WebSocket(server.url, { headers: { cookie }, autoPong: false });
+    const dead = new WebSocket(gw.server.url, { headers: { cookie }, autoPong: false });
     await once(dead, "message");
-    const live = await connect({ userId: "bob" });
-    expect(server.gateway.connectionCount()).toBe(2);
+    const live = await gw.connect({ userId: "bob" });
+    expect(gw.server.gateway.connectionCount()).toBe(2);
     const [code] = (await once(dead, "close")) as [number];
     expect(code).toBe(1006); // terminated: no close frame is sent to a dead peer
-    await expect.poll(() => server!.gateway.connectionCount()).toBe(1);
-    expect(server.gateway.groupSize("user:alice")).toBe(0);
+    await expect.poll(() => gw.server.gateway.connectionCount()).toBe(1);
+    expect(gw.server.gateway.groupSize("user:alice")).toBe(0);
     await api.sendToUser("bob", "alive");
     await live.next((frame) => frame.type === "message" && frame.text === "alive");
   });
@@ -105,37 +92,37 @@ describe("heartbeat", () => {
 
 describe("origin check", () => {
   it("refuses a foreign Origin and accepts the app's own", async () => {
-    server = await startTestGateway();
-    const host = new URL(server.url).host;
-    const refused = await TestClient.connect(server.url, { userId: "alice", origin: "https://evil.example" }).catch((caught: unknown) => caught);
+    await gw.start();
+    const host = new URL(gw.server.url).host;
+    const refused = await TestClient.connect(gw.server.url, { userId: "alice", origin: "https://evil.example" }).catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(HandshakeRefused);
     expect((refused as HandshakeRefused).status).toBe(403);
-    await connect({ userId: "alice", origin: `http://${host}` });
+    await gw.connect({ userId: "alice", origin: `http://${host}` });
   });
 
   it("follows a configured allow-list", async () => {
-    server = await startTestGateway({ allowedOrigins: ["https://app.example"] });
-    await connect({ userId: "alice", origin: "https://app.example" });
-    const host = new URL(server.url).host;
-    await expect(TestClient.connect(server.url, { userId: "alice", origin: `http://${host}` })).rejects.toBeInstanceOf(HandshakeRefused);
+    await gw.start({ allowedOrigins: ["https://app.example"] });
+    await gw.connect({ userId: "alice", origin: "https://app.example" });
+    const host = new URL(gw.server.url).host;
+    await expect(TestClient.connect(gw.server.url, { userId: "alice", origin: `http://${host}` })).rejects.toBeInstanceOf(HandshakeRefused);
   });
 });
 
 describe("paths and shutdown", () => {
   it("closes every socket with 1012 on shutdown", async () => {
-    server = await startTestGateway();
-    const alice = await connect({ userId: "alice" });
+    await gw.start();
+    const alice = await gw.connect({ userId: "alice" });
     const closing = alice.closed;
-    await server.gateway.close();
+    await gw.server.gateway.close();
     expect((await closing).code).toBe(CloseCode.SERVICE_RESTART);
-    clients.splice(0);
+    gw.forgetAll();
   });
 
   it("closes a socket when its session expires", async () => {
-    server = await startTestGateway();
+    await gw.start();
     const cookie = await sessionCookie("alice", { maxAgeSeconds: 1 });
-    const alice = await connect({ cookie });
+    const alice = await gw.connect({ cookie });
     expect((await alice.closed).code).toBe(CloseCode.SESSION_ENDED);
-    clients.splice(0);
+    gw.forgetAll();
   });
 });

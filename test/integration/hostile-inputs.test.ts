@@ -3,29 +3,16 @@
  * still receives a message afterwards and a new socket can still connect: one bad client never
  * takes the gateway down.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as api from "../../src/notifications/server";
 import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
 import type { NotificationSettings } from "../../src/notifications/server/settings";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
-import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { gatewayPerTest } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 
-let server: TestGateway | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url, options);
-  clients.push(client);
-  return client;
-}
+const gw = gatewayPerTest();
 
 /** What the attacker's socket must see. */
 type Outcome =
@@ -154,9 +141,9 @@ describe("hostile inputs: each has its outcome and the gateway keeps serving", (
       asked += 1;
       return true;
     };
-    server = await startTestGateway(hostile.settings ?? {}, { authorizer: hostile.authorizer ?? allowAll, tokenSecret: TEST_SECRET });
-    const bystander = await connect({ userId: "bob" });
-    const attacker = await connect({ userId: "mallory", query: hostile.query });
+    await gw.start(hostile.settings ?? {}, { authorizer: hostile.authorizer ?? allowAll, tokenSecret: TEST_SECRET });
+    const bystander = await gw.connect({ userId: "bob" });
+    const attacker = await gw.connect({ userId: "mallory", query: hostile.query });
 
     for (const frame of hostile.frames?.() ?? []) {
       if (Buffer.isBuffer(frame)) attacker.send(frame, { binary: true });
@@ -171,12 +158,12 @@ describe("hostile inputs: each has its outcome and the gateway keeps serving", (
       await attacker.next((frame) => frame.type === "message" && frame.text === "attacker still served");
     } else if ("close" in outcome) {
       expect((await attacker.closed).code).toBe(outcome.close);
-      clients.splice(clients.indexOf(attacker), 1);
-      await expect.poll(() => server!.gateway.groupSize("user:mallory")).toBe(0);
+      gw.forget(attacker);
+      await expect.poll(() => gw.server.gateway.groupSize("user:mallory")).toBe(0);
     } else if ("hello" in outcome) {
       const hello = attacker.frames.find((frame) => frame.type === "hello") as Extract<ServerFrame, { type: "hello" }>;
       expect(hello.channels).toEqual(outcome.hello);
-      for (const channel of outcome.hello) expect(server.gateway.groupSize(channel)).toBe(1);
+      for (const channel of outcome.hello) expect(gw.server.gateway.groupSize(channel)).toBe(1);
     } else {
       const answer = (await attacker.next((frame) => frame.type === "subscribed" && frame.ref === "attack")) as Extract<ServerFrame, { type: "subscribed" }>;
       if ("subscribed" in outcome) expect(answer.channels).toEqual(outcome.subscribed);
@@ -195,7 +182,7 @@ describe("hostile inputs: each has its outcome and the gateway keeps serving", (
     await api.sendToUser("bob", "bystander still served");
     await bystander.next((frame) => frame.type === "message" && frame.text === "bystander still served");
     expect(bystander.frames.filter((frame) => frame.type === "error")).toEqual([]);
-    const newcomer = await connect({ userId: "carol" });
+    const newcomer = await gw.connect({ userId: "carol" });
     await api.sendToAll("everyone still served");
     await newcomer.next((frame) => frame.type === "message" && frame.text === "everyone still served");
     await bystander.next((frame) => frame.type === "message" && frame.text === "everyone still served");

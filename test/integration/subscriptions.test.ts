@@ -4,7 +4,7 @@
  * Absence is proven with a marker: after the send under test, a message to the socket's own
  * user group is sent, and the frames that arrived before it are checked.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as api from "../../src/notifications/server";
 import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
 import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
@@ -12,27 +12,13 @@ import type { GatewayOptions } from "../../src/notifications/server/gateway";
 import type { NotificationSettings } from "../../src/notifications/server/settings";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
-import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { gatewayPerTest, TestClient, type TestGateway } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 
-let server: TestGateway | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
+const gw = gatewayPerTest();
 
 async function start(settings: Partial<NotificationSettings> = {}, options: Omit<GatewayOptions, "settings" | "layer"> = {}): Promise<TestGateway> {
-  server = await startTestGateway(settings, { tokenSecret: TEST_SECRET, ...options });
-  return server;
-}
-
-async function connect(options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url, options);
-  clients.push(client);
-  return client;
+  return gw.start(settings, { tokenSecret: TEST_SECRET, ...options });
 }
 
 function query(extra: { extraChannels?: unknown; token?: string }): string {
@@ -85,16 +71,16 @@ const articlesOnly: Authorizer = (_user, channel) => channel.startsWith("article
 describe("?extraChannels=", () => {
   it("is denied by default: nothing granted, nothing received", async () => {
     await start();
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
     expect(helloChannels(alice)).toEqual([]);
-    expect(server!.gateway.groupSize("articles-1")).toBe(0);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
     expect(await receives(alice, "articles-1", "T")).toBe(false);
   });
 
   it("is granted when the authorizer allows it", async () => {
     const asked: [string | null, string][] = [];
     await start({}, { authorizer: (user, channel) => (asked.push([user?.id ?? null, channel]), true) });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "jobs-2"] }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "jobs-2"] }) });
     expect(helloChannels(alice)).toEqual(["articles-1", "jobs-2"]);
     expect(asked).toEqual([
       ["alice", "articles-1"],
@@ -106,7 +92,7 @@ describe("?extraChannels=", () => {
 
   it("is partially granted: only what the authorizer allows", async () => {
     await start({}, { authorizer: articlesOnly });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "admin-1"] }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1", "admin-1"] }) });
     expect(helloChannels(alice)).toEqual(["articles-1"]);
     expect(await receives(alice, "admin-1", "secret")).toBe(false);
     expect(await receives(alice, "articles-1", "public")).toBe(true);
@@ -114,10 +100,10 @@ describe("?extraChannels=", () => {
 
   it("never grants reserved groups or other users' groups, even with an allow-all authorizer", async () => {
     await start({ enableAnonymous: true }, { authorizer: allowAll });
-    const bob = await connect({ userId: "bob" });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["user:bob", "anonymous", "all", "authenticated", "ok-1"] }) });
+    const bob = await gw.connect({ userId: "bob" });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["user:bob", "anonymous", "all", "authenticated", "ok-1"] }) });
     expect(helloChannels(alice)).toEqual(["ok-1"]);
-    expect(server!.gateway.groupSize("user:bob")).toBe(1);
+    expect(gw.server.gateway.groupSize("user:bob")).toBe(1);
     await api.sendToUser("bob", "for bob only");
     await api.sendToAnonymous("for anonymous only");
     await bob.next((f) => f.type === "message" && f.text === "for bob only");
@@ -128,7 +114,7 @@ describe("?extraChannels=", () => {
 
   it("gives an authorizer that never answers a bounded time; the socket opens without the channel", async () => {
     await start({}, { authorizer: () => new Promise<boolean>(() => {}), authorizerTimeoutMs: 100 });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
     expect(helloChannels(alice)).toEqual([]);
   });
 });
@@ -137,7 +123,7 @@ describe("?subscription_token=", () => {
   it("subscribes and bypasses the (deny-all) authorizer", async () => {
     const asked: string[] = [];
     await start({}, { authorizer: (_user, channel) => (asked.push(channel), false) });
-    const alice = await connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]) }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]) }) });
     expect(helloChannels(alice)).toEqual(["jobs-7"]);
     expect(asked).toEqual([]);
     expect(await receives(alice, "jobs-7", "progress")).toBe(true);
@@ -145,7 +131,7 @@ describe("?subscription_token=", () => {
 
   it("an anonymous token subscribes an anonymous socket", async () => {
     await start({ enableAnonymous: true });
-    const anon = await connect({ query: query({ token: token(null, ["jobs-7"]) }) });
+    const anon = await gw.connect({ query: query({ token: token(null, ["jobs-7"]) }) });
     expect(helloChannels(anon)).toEqual(["jobs-7"]);
     expect(await receives(anon, "jobs-7", "T")).toBe(true);
   });
@@ -163,15 +149,15 @@ describe("?subscription_token=", () => {
 
   it.each(refused)("%s gives nothing", async (_name, make, user) => {
     await start({ enableAnonymous: true });
-    const client = await connect(user ? { userId: user, query: query({ token: make() }) } : { query: query({ token: make() }) });
+    const client = await gw.connect(user ? { userId: user, query: query({ token: make() }) } : { query: query({ token: make() }) });
     expect(helloChannels(client)).toEqual([]);
-    expect(server!.gateway.groupSize("jobs-7")).toBe(0);
+    expect(gw.server.gateway.groupSize("jobs-7")).toBe(0);
     expect(await receives(client, "jobs-7", "T")).toBe(false);
   });
 
   it("combines with ?extraChannels= (token channels + authorized ones)", async () => {
     await start({}, { authorizer: articlesOnly });
-    const alice = await connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]), extraChannels: ["articles-1", "admin-1"] }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ token: token("alice", ["jobs-7"]), extraChannels: ["articles-1", "admin-1"] }) });
     expect([...helloChannels(alice)].sort()).toEqual(["articles-1", "jobs-7"]);
     expect(await receives(alice, "jobs-7", "J")).toBe(true);
     expect(await receives(alice, "articles-1", "A")).toBe(true);
@@ -193,7 +179,7 @@ function swapBody(value: string, other: string): string {
 describe("subscribe / unsubscribe frames on an open socket", () => {
   it("starts and stops messages without reconnecting", async () => {
     await start({}, { authorizer: allowAll });
-    const alice = await connect({ userId: "alice" });
+    const alice = await gw.connect({ userId: "alice" });
     expect(await frame(alice, { type: "subscribe", channels: ["articles-1"] })).toEqual(["articles-1"]);
     expect(await receives(alice, "articles-1", "while on the page")).toBe(true);
 
@@ -202,13 +188,13 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
     expect(await frame(alice, { type: "subscribe", channels: ["articles-2"] })).toEqual(["articles-2"]);
     expect(await receives(alice, "articles-1", "after leaving")).toBe(false);
     expect(await receives(alice, "articles-2", "on article 2")).toBe(true);
-    expect(server!.gateway.groupSize("articles-1")).toBe(0);
-    expect(server!.gateway.connectionCount()).toBe(1);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
+    expect(gw.server.gateway.connectionCount()).toBe(1);
   });
 
   it("a token in a subscribe frame subscribes past the deny-all authorizer; a bad one adds nothing", async () => {
     await start();
-    const alice = await connect({ userId: "alice" });
+    const alice = await gw.connect({ userId: "alice" });
     expect(await frame(alice, { type: "subscribe", token: token("bob", ["jobs-8"]) })).toEqual([]);
     expect(await frame(alice, { type: "subscribe", token: token("alice", ["jobs-7"]), channels: ["articles-1"] })).toEqual(["jobs-7"]);
     expect(await receives(alice, "jobs-7", "J")).toBe(true);
@@ -219,7 +205,7 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
 
   it("denied names are dropped silently and the answer lists what is held", async () => {
     await start({}, { authorizer: articlesOnly });
-    const alice = await connect({ userId: "alice" });
+    const alice = await gw.connect({ userId: "alice" });
     expect(await frame(alice, { type: "subscribe", channels: ["articles-1", "admin-1", "all", "user:bob"] })).toEqual(["articles-1"]);
     expect(await frame(alice, { type: "subscribe", channels: ["articles-2"] })).toEqual(["articles-1", "articles-2"]);
     expect(alice.frames.filter((f) => f.type === "error")).toEqual([]);
@@ -227,7 +213,7 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
 
   it("unsubscribing trusted groups does nothing: the socket still gets its user's and everyone's messages", async () => {
     await start({}, { authorizer: allowAll });
-    const alice = await connect({ userId: "alice" });
+    const alice = await gw.connect({ userId: "alice" });
     expect(await frame(alice, { type: "unsubscribe", channels: ["all", "authenticated", "user:alice"] })).toEqual([]);
     await api.sendToAll("to all");
     await api.sendToAuthenticated("to authenticated");
@@ -238,7 +224,7 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
   it("an unsubscribe that overtakes a slow authorization still wins (frames are handled in order)", async () => {
     const pending: ((verdict: boolean) => void)[] = [];
     await start({}, { authorizer: () => new Promise<boolean>((resolve) => pending.push(resolve)) });
-    const alice = await connect({ userId: "alice" });
+    const alice = await gw.connect({ userId: "alice" });
     alice.send(JSON.stringify({ type: "subscribe", ref: "slow", channels: ["articles-1"] }));
     await expect.poll(() => pending.length).toBe(1);
     alice.send(JSON.stringify({ type: "unsubscribe", ref: "leave", channels: ["articles-1"] }));
@@ -251,7 +237,7 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
     expect(alice.frames.indexOf(slow)).toBeLessThan(alice.frames.indexOf(leave));
     expect(slow).toEqual({ type: "subscribed", ref: "slow", channels: ["articles-1"] });
     expect(leave).toEqual({ type: "subscribed", ref: "leave", channels: [] });
-    expect(server!.gateway.groupSize("articles-1")).toBe(0);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
     expect(await receives(alice, "articles-1", "stale page")).toBe(false);
   });
 });
@@ -259,17 +245,17 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
 describe("gates and limits", () => {
   it("with ENABLE_PAGE_CHANNELS off nothing is granted, by any route", async () => {
     await start({ enablePageChannels: false }, { authorizer: allowAll });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"], token: token("alice", ["jobs-7"]) }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1"], token: token("alice", ["jobs-7"]) }) });
     expect(helloChannels(alice)).toEqual([]);
     expect(await frame(alice, { type: "subscribe", channels: ["articles-2"], token: token("alice", ["jobs-8"]) })).toEqual([]);
-    for (const channel of ["articles-1", "articles-2", "jobs-7", "jobs-8"]) expect(server!.gateway.groupSize(channel)).toBe(0);
+    for (const channel of ["articles-1", "articles-2", "jobs-7", "jobs-8"]) expect(gw.server.gateway.groupSize(channel)).toBe(0);
     await expect(api.sendToChannel("articles-1", "x")).resolves.toBe(false);
   });
 
   it("holds at most maxChannelsPerSocket channels, whatever the route", async () => {
     await start({ maxChannelsPerSocket: 3 }, { authorizer: allowAll });
     const names = ["c-1", "c-2", "c-3", "c-4", "c-5"];
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: names }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: names }) });
     expect(helloChannels(alice)).toEqual(["c-1", "c-2", "c-3"]);
     expect(await frame(alice, { type: "subscribe", channels: ["c-6"] })).toEqual(["c-1", "c-2", "c-3"]);
     expect(await frame(alice, { type: "subscribe", token: token("alice", ["t-1"]) })).toEqual(["c-1", "c-2", "c-3"]);
@@ -283,7 +269,7 @@ describe("gates and limits", () => {
 
   it("a limit of 0 grants nothing", async () => {
     await start({ maxChannelsPerSocket: 0 }, { authorizer: allowAll });
-    const alice = await connect({ userId: "alice", query: query({ extraChannels: ["c-1"], token: token("alice", ["t-1"]) }) });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["c-1"], token: token("alice", ["t-1"]) }) });
     expect(helloChannels(alice)).toEqual([]);
   });
 });
@@ -291,24 +277,24 @@ describe("gates and limits", () => {
 describe("sessions", () => {
   it("reauthenticateUser closes every socket of that user with 4001, and no one else's", async () => {
     await start({}, { authorizer: allowAll });
-    const alice1 = await connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
-    const alice2 = await connect({ userId: "alice" });
-    const bob = await connect({ userId: "bob", query: query({ extraChannels: ["articles-1"] }) });
+    const alice1 = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-1"] }) });
+    const alice2 = await gw.connect({ userId: "alice" });
+    const bob = await gw.connect({ userId: "bob", query: query({ extraChannels: ["articles-1"] }) });
     await api.reauthenticateUser("alice");
     expect((await alice1.closed).code).toBe(CloseCode.SESSION_ENDED);
     expect((await alice2.closed).code).toBe(CloseCode.SESSION_ENDED);
-    clients.splice(clients.indexOf(alice1), 1);
-    clients.splice(clients.indexOf(alice2), 1);
+    gw.forget(alice1);
+    gw.forget(alice2);
     // The control message never reached a browser as a frame.
     expect(alice1.raw.some((raw) => raw.includes("reauthenticate"))).toBe(false);
     expect(bob.ws.readyState).toBe(bob.ws.OPEN);
     expect(await receives(bob, "articles-1", "bob still here")).toBe(true);
     expect(bob.raw.some((raw) => raw.includes("reauthenticate"))).toBe(false);
-    await expect.poll(() => server!.gateway.groupSize("user:alice")).toBe(0);
-    expect(server!.gateway.groupSize("articles-1")).toBe(1);
+    await expect.poll(() => gw.server.gateway.groupSize("user:alice")).toBe(0);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(1);
 
     // Alice's browser reconnects and is judged on its cookie again.
-    const again = await connect({ userId: "alice" });
+    const again = await gw.connect({ userId: "alice" });
     expect(await receives(again, "nothing-1", "x")).toBe(false);
     await api.sendToUser("alice", "welcome back");
     await again.next((f) => f.type === "message" && f.text === "welcome back");
