@@ -1,6 +1,7 @@
 /**
  * Throwaway app servers for browser tests: the real `server.ts` (production build), on a free
- * port, with its own PGlite directory and users created through the real CLI.
+ * port, with its own PGlite directory (or a shared PostgreSQL when `env.DATABASE_URL` is given)
+ * and users created through the real CLI.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +11,17 @@ import { join } from "node:path";
 
 export const TEST_AUTH_SECRET = "e2e-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 export const PASSWORD = "correct-horse-battery";
+
+/**
+ * The environment a test server inherits: this process's, minus the settings that would point
+ * it at a developer's own database or Redis — each test says explicitly what it uses.
+ */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ["DATABASE_URL", "REDIS_URL", "PGLITE_DATA_DIR", "NOTIFICATIONS_API_KEY"]) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith("ENABLE_") || name.startsWith("NOTIFICATIONS_")) delete env[name];
+  return env;
+}
 
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -38,7 +50,7 @@ export interface AppServer {
 function createUsersWithCli(env: Record<string, string>, usernames: string[]): void {
   for (const username of usernames) {
     const result = spawnSync("node_modules/.bin/tsx", ["src/cli/create-user.ts", username, "--password", PASSWORD], {
-      env: { ...process.env, ...env },
+      env: { ...inheritedEnv(), ...env },
       encoding: "utf8",
     });
     if (result.status !== 0) throw new Error(`create-user ${username} failed: ${result.stderr}${result.stdout}`);
@@ -48,32 +60,52 @@ function createUsersWithCli(env: Record<string, string>, usernames: string[]): v
 /**
  * Starts `server.ts` in production mode with `users` created first. Extra settings go in `env`
  * (e.g. `{ ENABLE_ANONYMOUS: "true" }`).
+ *
+ * With `env.DATABASE_URL` the server uses that PostgreSQL instead of a PGlite directory of its
+ * own, so several servers can share one database (and `REDIS_URL` one channel layer): create
+ * the users with the first server only, the others see them.
+ *
+ * @example
+ * const a = await startAppServer({ users: ["alice"], env: { DATABASE_URL: pg.url, REDIS_URL: redis.url } });
+ * const b = await startAppServer({ env: { DATABASE_URL: pg.url, REDIS_URL: redis.url } });
  */
 export async function startAppServer(options: { users?: string[]; env?: Record<string, string> } = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "ncb-e2e-"));
   const port = await freePort();
+  const sharedDatabase = Boolean(options.env?.DATABASE_URL?.trim());
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(port),
     HOSTNAME: "127.0.0.1",
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUTH_URL: `http://127.0.0.1:${port}`,
-    PGLITE_DATA_DIR: join(dataDir, "pglite"),
+    ...(sharedDatabase ? {} : { PGLITE_DATA_DIR: join(dataDir, "pglite") }),
     DATA_DIR: dataDir,
     ...options.env,
   };
-  createUsersWithCli(env, options.users ?? []);
+  try {
+    createUsersWithCli(env, options.users ?? []);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   let child: ChildProcess | undefined;
   let log = "";
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const started = spawn("node_modules/.bin/tsx", ["server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const started = spawn("node_modules/.bin/tsx", ["server.ts"], { env: { ...inheritedEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
       child = started;
-      const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${log}`)), 60_000);
+      const timer = setTimeout(() => {
+        // Not left running behind a failed start.
+        started.kill("SIGKILL");
+        reject(new Error(`server did not start within 60 s:\n${log}`));
+      }, 60_000);
+      // Only this launch's output counts: after a restart the log already says "ready".
+      const from = log.length;
       const onData = (chunk: Buffer) => {
         log += chunk.toString();
-        if (log.includes("[server] ready on")) {
+        if (log.slice(from).includes("[server] ready on")) {
           clearTimeout(timer);
           resolve();
         }
@@ -89,7 +121,8 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
   const stop = async () => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    // Already gone (exited, or killed by a signal: then exitCode stays null).
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
     running.kill("SIGTERM");
     const timer = setTimeout(() => running.kill("SIGKILL"), 15_000);
@@ -97,7 +130,13 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
     clearTimeout(timer);
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,

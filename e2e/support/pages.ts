@@ -53,3 +53,30 @@ export async function sendFromDemo(page: Page, fields: SendFields): Promise<stri
 export function toasts(page: Page, text: string) {
   return page.getByTestId("notification-toast").filter({ hasText: text });
 }
+
+/** Waits until the page's own channel (an article's, shown by its live badge) is held by the tab's socket. */
+export async function expectLive(page: Page, channel: string): Promise<void> {
+  const badge = page.getByTestId("channel-live");
+  await expect(badge).toHaveAttribute("data-channel", channel);
+  await expect(badge).toHaveAttribute("data-live", "true");
+}
+
+/** Posts a comment from the article page's form and waits for the server action's answer. */
+export async function postComment(page: Page, body: string): Promise<void> {
+  const form = page.getByTestId("comment-form");
+  const result = page.getByTestId("comment-result");
+  const before = await result.getAttribute("data-at");
+  await form.locator('textarea[name="body"]').fill(body);
+  await form.locator('button[type="submit"]').click();
+  await expect(result).not.toHaveAttribute("data-at", before ?? "");
+  await expect(result).toHaveAttribute("data-status", "posted");
+}
+
+/** Records the notification websockets `page` opens from now on (URLs, in order). */
+export function recordSockets(page: Page): string[] {
+  const urls: string[] = [];
+  page.on("websocket", (socket) => {
+    if (socket.url().includes("/ws/notifications")) urls.push(socket.url());
+  });
+  return urls;
+}

@@ -2,10 +2,12 @@
 /**
  * Server actions of the demo home page: send a notification to any audience, sign out.
  */
+import { redirect } from "next/navigation";
+import { after } from "next/server";
 import { z } from "zod";
 import { auth, signOut } from "@/auth";
 import { findUserByUsername } from "@/db";
-import { notify, NotificationError, type Payload, type Target } from "@/notifications/server";
+import { notify, NotificationError, reauthenticateUser, type Payload, type Target } from "@/notifications/server";
 
 export interface SendState {
   status: "idle" | "sent" | "noop" | "error";
@@ -100,7 +102,26 @@ export async function sendNotification(_previous: SendState, formData: FormData)
   }
 }
 
-/** Signs out and goes home. */
+/**
+ * Signs out and goes home. The user's open sockets were authenticated with the old session and
+ * would keep receiving that user's notifications, so they are asked to reconnect: this browser's
+ * other tabs come back anonymous (or not at all when anonymous is off), the user's other devices
+ * re-authenticate with their own, still valid, sessions.
+ */
 export async function signOutAction(): Promise<void> {
-  await signOut({ redirectTo: "/" });
+  const session = await auth();
+  const userId = session?.user?.id;
+  await signOut({ redirect: false });
+  if (userId) {
+    // After the response: by then the browser has the cookie-clearing headers, so its tabs
+    // reconnect without the old session cookie.
+    after(async () => {
+      try {
+        await reauthenticateUser(userId);
+      } catch (error) {
+        console.error("[demo] could not close the signed-out user's sockets", error);
+      }
+    });
+  }
+  redirect("/");
 }

@@ -3,7 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { auth } from "@/auth";
 import { ConnectionIndicator, NotificationsProvider } from "@/notifications/client";
-import { getClientSettings } from "@/notifications/server";
+import { currentWatermark, getClientSettings } from "@/notifications/server";
 import { signOutAction } from "./actions";
 import "./globals.css";
 
@@ -19,11 +19,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const session = await auth();
   const user = session?.user?.id ? { id: session.user.id, name: session.user.name ?? "" } : null;
   const { path, anonymousEnabled } = getClientSettings();
+  // The newest notification id as this page is rendered: the socket connects with ?lastId= set
+  // to it, so a broadcast sent between this render and the subscription is recovered, not lost.
+  // Only for tabs that will connect; a database problem costs the recovery, not the page.
+  const watermark =
+    user || anonymousEnabled
+      ? await currentWatermark().catch((error: unknown) => {
+          console.error("[notifications] could not read the watermark", error);
+          return null;
+        })
+      : null;
 
   return (
     <html lang="en">
       <body>
-        <NotificationsProvider userId={user?.id ?? null} anonymousEnabled={anonymousEnabled} path={path}>
+        <NotificationsProvider userId={user?.id ?? null} anonymousEnabled={anonymousEnabled} path={path} initialLastId={watermark ?? undefined}>
           <header className="site-header">
             <div className="container header-row">
               <Link href="/" className="brand">
@@ -34,8 +44,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </Link>
               <nav className="main-nav" aria-label="Main">
                 <Link href="/">Home</Link>
-                <Link href="/tasks">Long task</Link>
                 <Link href="/articles">Articles</Link>
+                <Link href="/jobs">Jobs</Link>
+                <Link href="/tasks">Long task</Link>
               </nav>
               <div className="header-side">
                 <ConnectionIndicator />

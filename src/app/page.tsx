@@ -10,8 +10,8 @@ const AUDIENCES = [
   { name: "authenticated", group: "authenticated", text: "Every tab of a signed-in user." },
   { name: "anonymous", group: "anonymous", text: "Every tab of a visitor who is not signed in (off unless ENABLE_ANONYMOUS is on)." },
   { name: "user", group: "user:<id>", text: "All the tabs of one user, wherever they are open." },
-  { name: "object", group: "articles-1", text: "Readers of one database row's page, such as an article." },
-  { name: "channel", group: "any name", text: "Sockets subscribed to a named channel, e.g. one background job." },
+  { name: "object", group: "articles-1", text: "Readers of one database row's page, such as an article (see Articles)." },
+  { name: "channel", group: "any name", text: "Sockets subscribed to a named channel, e.g. one background job (see Jobs)." },
 ];
 
 const KINDS = [
@@ -36,13 +36,37 @@ export default async function HomePage() {
         <p className="tip" data-testid="tip">
           <strong>Try it:</strong> open a private window side by side — sign in here, stay anonymous there — and send to
           different audiences to watch who gets what.
-          {!anonymousEnabled && (
+          {anonymousEnabled ? (
             <>
               {" "}
-              Anonymous tabs only connect when the server runs with <code>ENABLE_ANONYMOUS=true</code>.
+              Anonymous visitors are <strong>on</strong> for this server: the kit keeps them off by default (
+              <code>ENABLE_ANONYMOUS</code> is false), and <code>npm run demo</code> turns them on so all six audiences can be
+              seen side by side.
+            </>
+          ) : (
+            <>
+              {" "}
+              Anonymous visitors are <strong>off</strong>, the kit&apos;s default: their tabs do not connect. Run{" "}
+              <code>npm run demo</code> (or start the server with <code>ENABLE_ANONYMOUS=true</code>) to see them too.
             </>
           )}
         </p>
+        <div className="grid-2 tour" data-testid="tour">
+          <Link className="card tour-card" href="/articles">
+            <strong>Articles →</strong>
+            <span className="muted">
+              Each article page subscribes to its own channel. Open one in two windows and post a comment: both get a toast,
+              readers of other articles don&apos;t. Switch articles and the same socket swaps channels.
+            </span>
+          </Link>
+          <Link className="card tour-card" href="/jobs">
+            <strong>Jobs →</strong>
+            <span className="muted">
+              Start a background job: its page follows the job&apos;s private UUID channel with a signed token, shows the
+              progress bar advancing and is redirected to the result when the job ends.
+            </span>
+          </Link>
+        </div>
       </section>
 
       <div className="grid-2">

@@ -230,6 +230,9 @@ const DEMO_ARTICLES = [
   },
 ];
 
+/** Arbitrary constant naming this app's migration lock among PostgreSQL advisory locks. */
+const MIGRATION_LOCK_KEY = 7_311_402_551;
+
 async function runMigrations(c: Connection): Promise<void> {
   const custom = process.env.DRIZZLE_MIGRATIONS_DIR?.trim();
   const migrationsFolder = custom ? path.resolve(/*turbopackIgnore: true*/ custom) : path.join(process.cwd(), "drizzle");
@@ -245,7 +248,16 @@ async function runMigrations(c: Connection): Promise<void> {
         { cause: error },
       );
     }
-    await migratePostgres(c.db, { migrationsFolder });
+    // Several server processes may start together against one database: a session-level
+    // advisory lock lets one migrate while the others wait, then find nothing left to apply.
+    const lockHolder = await c.client.reserve();
+    try {
+      await lockHolder`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+      await migratePostgres(c.db, { migrationsFolder });
+    } finally {
+      await lockHolder`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => undefined);
+      lockHolder.release();
+    }
   }
   // Demo rows: fixed ids so every start (and every process) agrees, inserted once.
   const db: Database = c.db;

@@ -1,6 +1,6 @@
 /**
  * The demo app's database: one lazily opened Drizzle instance per process (PGlite or PostgreSQL),
- * its schema, and the user/article helpers.
+ * its schema, and the user/article/comment helpers.
  */
 export {
   getDb,
@@ -19,7 +19,7 @@ export {
   schema,
   type Database,
 } from "./client";
-export { users, articles, type User, type Article } from "./schema";
+export { users, articles, comments, type User, type Article, type Comment } from "./schema";
 export {
   createUser,
   verifyUser,
@@ -40,3 +40,4 @@ export {
   type UserErrorCode,
 } from "./users";
 export { listArticles, findArticle } from "./articles";
+export { listComments, addComment, MAX_COMMENT_LENGTH, type CommentView } from "./comments";

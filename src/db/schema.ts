@@ -1,9 +1,9 @@
 /**
- * The demo app's tables (users, articles). The kit's own tables live with the kit.
+ * The demo app's tables (users, articles, comments). The kit's own tables live with the kit.
  *
  * Generate a migration after changing this file: `npm run db:generate` (never edit drizzle/ by hand).
  */
-import { pgTable, serial, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, serial, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** Accounts of the demo. `username` is stored lowercased; see `normalizeUsername` in ./users. */
 export const users = pgTable("users", {
@@ -21,5 +21,23 @@ export const articles = pgTable("articles", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Comments on an article; posting one notifies the readers of that article's page. */
+export const comments = pgTable(
+  "comments",
+  {
+    id: serial("id").primaryKey(),
+    articleId: integer("article_id")
+      .notNull()
+      .references(() => articles.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    body: text("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("comments_article_id_idx").on(table.articleId, table.id)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Article = typeof articles.$inferSelect;
+export type Comment = typeof comments.$inferSelect;

@@ -12,6 +12,7 @@ describe("readStoreSettings", () => {
       recoveryMaxMessages: 100,
       inboxReplayMax: 100,
       cleanupIntervalMs: 5 * 60 * 1000,
+      replayTimeoutMs: 5 * 1000,
     });
     expect(readStoreSettings({})).toEqual(DEFAULT_STORE_SETTINGS);
   });
@@ -32,6 +33,8 @@ describe("readStoreSettings", () => {
     ["NOTIFICATIONS_RECOVERY_MAX_MESSAGES", "100000"],
     ["NOTIFICATIONS_INBOX_REPLAY_MAX", "0"],
     ["NOTIFICATIONS_CLEANUP_INTERVAL_MS", "false"],
+    ["NOTIFICATIONS_REPLAY_TIMEOUT_MS", "0"],
+    ["NOTIFICATIONS_REPLAY_TIMEOUT_MS", "60001"],
   ])("%s=%s stops start-up with an error naming it", (name, raw) => {
     let error: unknown;
     try {

@@ -10,7 +10,11 @@ export default async function ArticlesPage() {
   return (
     <section>
       <h1>Articles</h1>
-      <p className="muted">Each article page is a database row with its own channel, <code>articles-&lt;id&gt;</code>.</p>
+      <p className="muted">
+        Each article is a database row with its own channel, <code>articles-&lt;id&gt;</code>. Its page subscribes the tab&apos;s
+        socket to that channel while it is on screen, so a new comment reaches exactly the people reading that article. Open the
+        same article in two windows (signed in as two users) and comment in one.
+      </p>
       <ul className="article-list" data-testid="article-list">
         {articles.map((article) => (
           <li key={article.id} className="card article-card">

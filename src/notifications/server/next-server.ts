@@ -17,6 +17,7 @@ import type { Authenticate } from "./auth/session";
 import type { Authorizer } from "./auth/authorizer";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
 import { createLayerFromEnv } from "./layer/from-env";
+import { startOutboxConsumer } from "./layer/outbox-consumer";
 import type { ChannelLayer } from "./layer/types";
 import { installRuntime, uninstallRuntime } from "./runtime";
 import { readSettings, type NotificationSettings } from "./settings";
@@ -41,6 +42,8 @@ export interface StartOptions {
   authorizer?: Authorizer;
   /** Passed to the gateway. */
   onAck?: GatewayOptions["onAck"];
+  /** Consume the Redis outbox stream of HTTP-only publishers (default: on when REDIS_URL is set). */
+  outbox?: boolean;
   /**
    * Stored notifications (ids, inbox, replay on connect), e.g. `createDrizzleStore(db)`. Default:
    * none. Its cleanup runs while the server runs; the database itself stays the caller's to close.
@@ -116,6 +119,10 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   });
   const address = server.address() as AddressInfo;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  // With Redis, HTTP-only publishers (edge, serverless: createUpstashPublisher) queue sends on
+  // a stream; exactly one gateway process takes each entry, stores it and publishes it.
+  const redisUrl = process.env.REDIS_URL?.trim();
+  const outbox = redisUrl && options.outbox !== false ? startOutboxConsumer({ redisUrl, runtime }) : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -126,6 +133,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await gateway.close();
+        await outbox?.close();
         server.closeAllConnections();
         await stopped;
         await app.close().catch(() => undefined);

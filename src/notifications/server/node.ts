@@ -29,3 +29,7 @@ export {
   type CleanupOptions,
 } from "./store";
 export { LAST_ID_PARAM, parseLastId } from "./store/replay";
+export { createStoreFromEnv, STORE_ENV_NAMES, type StoreFromEnvOptions } from "./store/from-env";
+export { closeRuntime } from "./runtime";
+export { startOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "./layer/outbox-consumer";
+export * from "./http";

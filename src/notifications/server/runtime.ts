@@ -8,6 +8,7 @@
 import { createLayerFromEnv } from "./layer/from-env";
 import type { ChannelLayer } from "./layer/types";
 import { readSettings, type NotificationSettings } from "./settings";
+import { createStoreFromEnv } from "./store/from-env";
 import type { NotificationStore } from "./store/types";
 
 export interface NotificationsRuntime {
@@ -41,19 +42,34 @@ export function uninstallRuntime(runtime?: NotificationsRuntime): void {
 
 /**
  * The runtime in use. When nothing was installed (a script, a worker), one is created from the
- * environment: the Redis layer when `REDIS_URL` is set — so a worker's sends reach the
- * gateways of every server process — otherwise the in-memory layer, which only reaches
- * sockets of this same process. Scripts call `closeRuntime()` when done so an open Redis
- * connection does not keep them alive.
+ * environment:
+ * - the layer: Redis when `REDIS_URL` is set — so a worker's sends reach the gateways of every
+ *   server process — otherwise in-memory, which only reaches sockets of this same process;
+ * - the store: PostgreSQL when `DATABASE_URL` is set (`createStoreFromEnv`), so a worker's sends
+ *   are stored and replayed like the server's; none otherwise (PGlite lives in the server's
+ *   process only), and then a worker's sends are live only.
+ * Scripts call `closeRuntime()` when done so open Redis/PostgreSQL connections do not keep them alive.
  */
 export function getRuntime(): NotificationsRuntime {
   const existing = holder[RUNTIME_KEY];
   if (existing) return existing;
-  return installRuntime({ settings: readSettings(), layer: createLayerFromEnv(process.env) });
+  const settings = readSettings();
+  const layer = createLayerFromEnv(process.env);
+  let store: NotificationStore | null;
+  try {
+    store = createStoreFromEnv(process.env);
+  } catch (error) {
+    // An invalid DATABASE_URL must not leave a Redis connection keeping the process alive.
+    void layer.close().catch(() => undefined);
+    throw error;
+  }
+  return installRuntime(store ? { settings, layer, store } : { settings, layer });
 }
 
 /**
- * Closes the installed runtime's layer (and forgets the runtime). For scripts and workers.
+ * Closes the installed runtime's layer and store (and forgets the runtime). For scripts and
+ * workers. A store created by `getRuntime()` ends its PostgreSQL pool; an app's own
+ * `createDrizzleStore(db)` only stops its cleanup timer (the database stays the app's).
  *
  * @example
  * await sendToUser(userId, "Report ready");
@@ -63,7 +79,9 @@ export async function closeRuntime(): Promise<void> {
   const runtime = holder[RUNTIME_KEY];
   if (!runtime) return;
   uninstallRuntime(runtime);
-  await runtime.layer.close();
+  const results = await Promise.allSettled([runtime.layer.close(), runtime.store?.close()]);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** The runtime if one is installed, without creating one. */

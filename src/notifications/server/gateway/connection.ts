@@ -7,7 +7,9 @@ import type { ServerFrame } from "../../shared/protocol";
 import type { SocketUser } from "../auth/session";
 import { supportsPreparedFrames, writePreparedFrame } from "./frame";
 import type { GroupMember } from "./groups";
-import { TokenBucket } from "./rate-limit";
+import { TokenBucket } from "../rate-limit";
+
+const NO_CHANNELS: ReadonlySet<string> = new Set();
 
 /** Longest delay `setTimeout` accepts; longer session expiries are re-armed in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -20,8 +22,8 @@ export interface ConnectionLimits {
 export class Connection implements GroupMember {
   /** Every group this socket is in: trusted ones and granted channels. */
   readonly groups = new Set<string>();
-  /** The client-requested channels it holds (a subset of `groups`). */
-  readonly channels = new Set<string>();
+  /** Most sockets never ask for a channel, so their set is only made on first use. */
+  private channelSet: Set<string> | undefined;
   /** Cleared by each heartbeat, set by each pong or client frame. */
   alive = true;
   /** Set once the socket is on its way out, so it gets no more frames. */
@@ -36,10 +38,28 @@ export class Connection implements GroupMember {
     readonly user: SocketUser | null,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
-    private readonly onControl: (action: string) => void = () => undefined,
+    private readonly onControl: (connection: Connection, action: string) => void = () => undefined,
   ) {
     this.bucket = new TokenBucket(limits.clientFramesPerSecond);
     this.preparedFrames = supportsPreparedFrames(ws);
+  }
+
+  /** The client-requested channels it holds (a subset of `groups`). */
+  get channels(): ReadonlySet<string> {
+    return this.channelSet ?? NO_CHANNELS;
+  }
+
+  addChannel(name: string): void {
+    (this.channelSet ??= new Set()).add(name);
+  }
+
+  /** False when the socket did not hold `name`. */
+  removeChannel(name: string): boolean {
+    return this.channelSet?.delete(name) ?? false;
+  }
+
+  clearChannels(): void {
+    this.channelSet = undefined;
   }
 
   /** The user as the authorizer sees it. */
@@ -64,7 +84,7 @@ export class Connection implements GroupMember {
 
   /** Handles a gateway-to-gateway control message addressed to a group this socket is in. */
   control(action: string): void {
-    if (!this.closing) this.onControl(action);
+    if (!this.closing) this.onControl(this, action);
   }
 
   /** Sends one control frame to this socket only. */

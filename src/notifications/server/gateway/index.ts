@@ -53,6 +53,12 @@ export interface GatewayOptions {
    * acks are recorded. Defaults to none (nothing replayed).
    */
   store?: NotificationStore;
+  /**
+   * How long a new socket (or a subscribe) waits for the store's replay before going on without
+   * it: `hello` is sent, live frames flow, and the timeout is logged. Default: the store's
+   * `replayTimeoutMs` setting (`NOTIFICATIONS_REPLAY_TIMEOUT_MS`, 5 s).
+   */
+  replayTimeoutMs?: number;
   /** Where problems are reported. Defaults to `console`. */
   logger?: Pick<Console, "warn" | "error">;
 }
@@ -102,6 +108,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     timeoutMs: options.authorizerTimeoutMs ?? 2_000,
   };
   const logger = options.logger ?? console;
+  const replayTimeoutMs = options.replayTimeoutMs ?? options.store?.settings.replayTimeoutMs ?? 5_000;
   const registry = new GroupRegistry<Connection>(layer);
   const connections = new Set<Connection>();
   /**
@@ -131,7 +138,17 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   function leaveAll(connection: Connection): void {
     for (const group of connection.groups) registry.leave(group, connection);
     connection.groups.clear();
-    connection.channels.clear();
+    connection.clearChannels();
+  }
+
+  /**
+   * Another process asked this socket's group to re-authenticate (e.g. after sign-out): the
+   * client reconnects at once and its handshake is judged on the cookie it has now.
+   */
+  function onControl(connection: Connection, action: string): void {
+    if (action !== CONTROL_REAUTHENTICATE) return;
+    leaveAll(connection);
+    connection.close(CloseCode.SESSION_ENDED, "session changed");
   }
 
   function dropSlowConsumer(connection: Connection): void {
@@ -164,13 +181,13 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       ? fresh.filter((name) => name.length <= settings.maxChannelNameLength)
       : await authorizeChannels(authorizeOptions, connection.principal, fresh);
     const allowed = granted.filter((name) => !connection.groups.has(name)).slice(0, settings.maxChannelsPerSocket - connection.channels.size);
-    for (const name of allowed) connection.channels.add(name);
+    for (const name of allowed) connection.addChannel(name);
     await join(connection, allowed);
   }
 
   function removeChannels(connection: Connection, names: readonly string[]): void {
     for (const name of names) {
-      if (!connection.channels.delete(name)) continue;
+      if (!connection.removeChannel(name)) continue;
       connection.groups.delete(name);
       registry.leave(name, connection);
     }
@@ -220,45 +237,74 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       handleFrame(connection, frame).catch((error) => logger.error("[notifications] client frame failed", error));
       return;
     }
-    const queue = frameQueues.get(connection);
-    if (!queue) return;
+    let queue = frameQueues.get(connection);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), pending: 0 };
+      frameQueues.set(connection, queue);
+    }
+    const current = queue;
     // The rate limit bounds arrivals, not a slow authorizer: bound what waits too.
     if (queue.pending >= MAX_PENDING_SUBSCRIPTION_FRAMES) {
       leaveAll(connection);
       connection.close(CloseCode.POLICY_VIOLATION, "too many pending frames");
       return;
     }
-    queue.pending += 1;
-    queue.tail = queue.tail
+    current.pending += 1;
+    current.tail = current.tail
       .then(() => (connection.closing ? undefined : handleFrame(connection, frame)))
       .catch((error) => logger.error("[notifications] client frame failed", error))
       .finally(() => {
-        queue.pending -= 1;
+        current.pending -= 1;
+        dropIdleQueue(connection, current);
       });
   }
 
-  /** Sends stored frames to this one socket. A failing store is logged; the socket keeps working. */
+  /** Idle sockets keep no queue (memory per connection): the next frame makes a new one. */
+  function dropIdleQueue(connection: Connection, queue: { pending: number }): void {
+    if (queue.pending === 0 && frameQueues.get(connection) === queue) frameQueues.delete(connection);
+  }
+
+  /**
+   * Sends stored frames to this one socket. A failing store is logged; the socket keeps working.
+   * A hanging one (a database that accepts connections but never answers) is given up on after
+   * the replay timeout, so `hello` is never held hostage: what was not replayed is either an
+   * unacknowledged inbox row (replayed on the next connect) or recoverable within the window.
+   */
   async function replay(connection: Connection, request: Parameters<typeof replayFrames>[1]): Promise<void> {
     if (!options.store || connection.closing) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), replayTimeoutMs);
+      timer.unref();
+    });
+    const work = replayFrames(options.store, request);
+    // A late failure after the timeout must not become an unhandled rejection.
+    work.catch(() => undefined);
     try {
-      for (const text of await replayFrames(options.store, request)) connection.deliver(Buffer.from(text));
+      const frames = await Promise.race([work, timedOut]);
+      if (frames === "timeout") {
+        logger.warn(`[notifications] replay took longer than ${replayTimeoutMs} ms; the socket goes on without it`);
+        return;
+      }
+      if (connection.closing) return;
+      for (const text of frames) connection.deliver(Buffer.from(text));
     } catch (error) {
       logger.error("[notifications] could not replay stored notifications", error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async function accept(ws: WebSocket, user: SocketUser | null, requested: string[], token: string | null, lastId: number | null = null): Promise<void> {
-    const connection = new Connection(ws, user, settings, dropSlowConsumer, (action) => {
-      // Another process asked this user's sockets to re-authenticate (e.g. after sign-out):
-      // the client reconnects at once and its handshake is judged on the cookie it has now.
-      if (action === CONTROL_REAUTHENTICATE) {
-        leaveAll(connection);
-        connection.close(CloseCode.SESSION_ENDED, "session changed");
-      }
-    });
+    const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl);
     connections.add(connection);
-    let handshakeSubscribed: () => void = () => undefined;
-    frameQueues.set(connection, { tail: new Promise<void>((resolve) => (handshakeSubscribed = resolve)), pending: 0 });
+    let releaseHandshake: () => void = () => undefined;
+    const handshakeQueue = { tail: new Promise<void>((resolve) => (releaseHandshake = resolve)), pending: 0 };
+    frameQueues.set(connection, handshakeQueue);
+    const handshakeSubscribed = () => {
+      releaseHandshake();
+      dropIdleQueue(connection, handshakeQueue);
+    };
     ws.on("pong", () => {
       connection.alive = true;
     });

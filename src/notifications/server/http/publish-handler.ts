@@ -19,6 +19,7 @@
  *   503 {error:"store_failed"}                   the notification store could not save it
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { TokenBucket } from "../rate-limit";
 import { InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors";
 import { getRuntime, type NotificationsRuntime } from "../runtime";
 import { notifyWith } from "../send";
@@ -73,33 +74,6 @@ function readApiKey(options: PublishHandlerOptions, env: Readonly<Record<string,
     throw new InvalidSettingError(PUBLISH_ENV_NAMES.apiKey, `must be at least ${MIN_API_KEY_LENGTH} characters long (e.g. openssl rand -hex 32).`);
   }
   return key;
-}
-
-/** Token bucket that also says how long until the next token. */
-class Bucket {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    private readonly now: () => number,
-  ) {
-    this.tokens = burst;
-    this.last = now();
-  }
-
-  /** 0 when a token was taken, else the seconds to wait (≥ 1). */
-  take(): number {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond));
-  }
 }
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
@@ -170,7 +144,7 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
       : rawRate !== undefined && rawRate.trim() !== ""
         ? parseRate(rawRate, PUBLISH_ENV_NAMES.ratePerSecond)
         : DEFAULT_PUBLISH_RATE_PER_SECOND;
-  const bucket = new Bucket(rate, rate * 2, options.now ?? (() => performance.now()));
+  const bucket = new TokenBucket(rate, rate * 2, options.now ?? (() => performance.now()));
   const runtimeOf = options.runtime ?? getRuntime;
   const logger = options.logger ?? console;
   const resolvers: TargetResolvers = { resolveUser: options.resolveUser, resolveObject: options.resolveObject };
@@ -184,8 +158,8 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
     if (!match || !keyMatches(match[1]!, expected)) {
       return json(401, { error: "unauthorized", message: "Missing or wrong API key: send Authorization: Bearer <NOTIFICATIONS_API_KEY>." }, { "www-authenticate": 'Bearer realm="notifications"' });
     }
-    const wait = bucket.take();
-    if (wait > 0) {
+    if (!bucket.take()) {
+      const wait = bucket.secondsUntilNext();
       return json(429, { error: "rate_limited", message: `Over ${rate} requests per second; retry in ${wait} s.` }, { "retry-after": String(wait) });
     }
     if (!isJsonContentType(request.headers.get("content-type"))) {

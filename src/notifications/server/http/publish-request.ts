@@ -109,7 +109,8 @@ export function parsePublishRequest(body: unknown): PublishRequest {
       );
     }
     const field = issue.path.map(String).join(".");
-    const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message.replace(/^Invalid (input|option): /, "");
+    const missing = issue.path.length === 1 && (body as Record<string, unknown>)[String(issue.path[0])] === undefined;
+    const message = missing ? "is required" : issue.message.replace(/^Invalid (input|option): /, "");
     throw new PublishRequestError("invalid_request", `${field || "body"}: ${message}.`, field || undefined);
   }
   const request = parsed.data;

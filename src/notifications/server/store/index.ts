@@ -154,10 +154,23 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       const list = [...new Set(groups)];
       if (!isId(afterId) || list.length === 0 || windowMs <= 0 || limit <= 0) return [];
       const since = new Date(clock().getTime() - windowMs);
+      // Ids grow with time, so the newest id created before the window bounds the scan from
+      // below: found by walking the primary key back through the window only. Without it a stale
+      // client (an old or zero lastId) makes the query visit every row of its groups ever stored
+      // (measured: ~0.4 s per connect at a million rows when expired rows were not cleaned up).
+      const beforeWindow = sql`coalesce((select max("id") from ${notifications} where "created_at" <= ${since.toISOString()}::timestamptz), 0)`;
       const rows = await db
         .select(storedColumns)
         .from(notifications)
-        .where(and(inArray(notifications.group, list), sql`not ${notifications.inbox}`, gt(notifications.id, afterId), gt(notifications.createdAt, since)))
+        .where(
+          and(
+            inArray(notifications.group, list),
+            sql`not ${notifications.inbox}`,
+            gt(notifications.id, afterId),
+            sql`${notifications.id} > ${beforeWindow}`,
+            gt(notifications.createdAt, since),
+          ),
+        )
         .orderBy(desc(notifications.id))
         .limit(limit);
       return rows.reverse().map(toStored);

@@ -21,6 +21,12 @@ export interface StoreSettings {
   inboxReplayMax: number;
   /** How often expired rows are deleted. `NOTIFICATIONS_CLEANUP_INTERVAL_MS`, default 5 minutes. */
   cleanupIntervalMs: number;
+  /**
+   * How long a new socket waits for its replay queries before it is sent `hello` without them
+   * (logged; live frames keep flowing, and unacknowledged inbox rows come back on the next
+   * connect). `NOTIFICATIONS_REPLAY_TIMEOUT_MS`, default 5 seconds.
+   */
+  replayTimeoutMs: number;
 }
 
 export const DEFAULT_STORE_SETTINGS: StoreSettings = {
@@ -29,6 +35,7 @@ export const DEFAULT_STORE_SETTINGS: StoreSettings = {
   recoveryMaxMessages: 100,
   inboxReplayMax: 100,
   cleanupIntervalMs: 5 * MINUTE,
+  replayTimeoutMs: 5 * SECOND,
 };
 
 export const STORE_SETTING_ENV_NAMES: { readonly [K in keyof StoreSettings]: string } = {
@@ -37,6 +44,7 @@ export const STORE_SETTING_ENV_NAMES: { readonly [K in keyof StoreSettings]: str
   recoveryMaxMessages: "NOTIFICATIONS_RECOVERY_MAX_MESSAGES",
   inboxReplayMax: "NOTIFICATIONS_INBOX_REPLAY_MAX",
   cleanupIntervalMs: "NOTIFICATIONS_CLEANUP_INTERVAL_MS",
+  replayTimeoutMs: "NOTIFICATIONS_REPLAY_TIMEOUT_MS",
 };
 
 const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max: number] } = {
@@ -45,6 +53,7 @@ const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max:
   recoveryMaxMessages: [0, 10_000],
   inboxReplayMax: [1, 10_000],
   cleanupIntervalMs: [SECOND, DAY],
+  replayTimeoutMs: [1, MINUTE],
 };
 
 function parseWhole(name: string, raw: string, [min, max]: readonly [number, number]): number {

@@ -1,0 +1,114 @@
+/**
+ * Signing out ends that session's sockets: the browser's other tabs reconnect without the
+ * session (anonymous, or not at all when anonymous is off) and stop receiving the user's
+ * notifications, while the user's other devices keep theirs.
+ */
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { startAppServer, type AppServer } from "./support/app-server";
+import { expectConnected, recordSockets, sendFromDemo, signIn, toasts } from "./support/pages";
+
+let contexts: BrowserContext[] = [];
+test.afterEach(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  contexts = [];
+});
+
+async function newContext(browser: import("@playwright/test").Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  return context;
+}
+
+/**
+ * Waits until the page opened at least `count` sockets (a reconnect attempt may fail and be
+ * retried on a loaded machine) and its socket is open again.
+ */
+async function expectReconnected(page: Page, sockets: string[], count: number): Promise<void> {
+  await expect.poll(() => sockets.length).toBeGreaterThanOrEqual(count);
+  await expectConnected(page);
+}
+
+test.describe("sign-out (anonymous on)", () => {
+  let app: AppServer;
+  test.beforeAll(async () => {
+    app = await startAppServer({ users: ["alice", "bob"], env: { ENABLE_ANONYMOUS: "true" } });
+  });
+  test.afterAll(async () => {
+    await app?.stop();
+  });
+
+  test("the signed-out browser's tabs stop receiving alice's messages; her other device does not", async ({ browser }) => {
+    const aliceBrowser = await newContext(browser);
+    const tab1 = await signIn(aliceBrowser, app.url, "alice");
+    const tab2 = await aliceBrowser.newPage();
+    const tab2Sockets = recordSockets(tab2);
+    await tab2.goto(app.url);
+    const laptop = await signIn(await newContext(browser), app.url, "alice");
+    const laptopSockets = recordSockets(laptop);
+    await laptop.reload();
+    const bob = await signIn(await newContext(browser), app.url, "bob");
+    for (const page of [tab1, tab2, laptop, bob]) await expectConnected(page);
+
+    await sendFromDemo(bob, { audience: "user", target: "alice", text: "Before sign-out" });
+    for (const page of [tab1, tab2, laptop]) await expect(toasts(page, "Before sign-out")).toBeVisible();
+
+    await tab1.getByTestId("sign-out").click();
+    await expect(tab1.getByTestId("sign-in-link")).toBeVisible();
+    await expectConnected(tab1);
+    // Every socket of alice was asked to re-authenticate: tab 2 comes back without the
+    // session cookie (anonymous), the laptop comes back as alice.
+    await expectReconnected(tab2, tab2Sockets, 2);
+    await expectReconnected(laptop, laptopSockets, 2);
+
+    await sendFromDemo(bob, { audience: "user", target: "alice", text: "After sign-out" });
+    await sendFromDemo(bob, { audience: "anonymous", text: "Marker for visitors" });
+    await expect(toasts(laptop, "After sign-out")).toBeVisible();
+    for (const page of [tab1, tab2]) {
+      await expect(toasts(page, "Marker for visitors")).toBeVisible();
+      await expect(toasts(page, "After sign-out")).toHaveCount(0);
+    }
+    await expect(toasts(laptop, "Marker for visitors")).toHaveCount(0);
+  });
+});
+
+test.describe("sign-out (anonymous off)", () => {
+  let app: AppServer;
+  test.beforeAll(async () => {
+    app = await startAppServer({ users: ["alice", "bob"] });
+  });
+  test.afterAll(async () => {
+    await app?.stop();
+  });
+
+  test("the signed-out browser's other tab is not let back in; her other device is", async ({ browser }) => {
+    const aliceBrowser = await newContext(browser);
+    const tab1 = await signIn(aliceBrowser, app.url, "alice");
+    const tab2 = await aliceBrowser.newPage();
+    await tab2.goto(app.url);
+    const laptop = await signIn(await newContext(browser), app.url, "alice");
+    const laptopSockets = recordSockets(laptop);
+    await laptop.reload();
+    const bob = await signIn(await newContext(browser), app.url, "bob");
+    for (const page of [tab1, tab2, laptop, bob]) await expectConnected(page);
+
+    // Tab 2's next socket (its reconnect after the sign-out) must be refused at the handshake.
+    const refused = tab2.waitForEvent("websocket").then(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.on("socketerror", () => resolve());
+          socket.on("close", () => resolve());
+        }),
+    );
+    await tab1.getByTestId("sign-out").click();
+    await expect(tab1.getByTestId("sign-in-link")).toBeVisible();
+    await expect(tab1.getByTestId("connection-state")).toHaveAttribute("data-state", "idle");
+    await refused;
+    await expect(tab2.getByTestId("connection-state")).not.toHaveAttribute("data-state", "open");
+    await expectReconnected(laptop, laptopSockets, 2);
+
+    await sendFromDemo(bob, { audience: "user", target: "alice", text: "After sign-out" });
+    await expect(toasts(laptop, "After sign-out")).toBeVisible();
+    await expect(toasts(tab2, "After sign-out")).toHaveCount(0);
+    await expect(toasts(tab1, "After sign-out")).toHaveCount(0);
+  });
+});

@@ -1,0 +1,51 @@
+"use server";
+/**
+ * Posting a comment: store it, then tell everyone reading this article — and nobody else — over
+ * the article's own channel (`articles-<id>`).
+ */
+import { revalidatePath } from "next/cache";
+import { currentUser } from "@/auth";
+import { addComment, articles, findArticle, MAX_COMMENT_LENGTH } from "@/db";
+import { sendToObject } from "@/notifications/server";
+
+export interface CommentState {
+  status: "idle" | "posted" | "error";
+  message: string;
+  /** Changes on every submission so the UI can re-announce identical results. */
+  at: number;
+}
+
+const EXCERPT_LENGTH = 80;
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH - 1)}…` : flat;
+}
+
+/** Posts a comment on article `articleId` (bound by the page). Requires a session. */
+export async function postComment(articleId: number, _previous: CommentState, formData: FormData): Promise<CommentState> {
+  const at = Date.now();
+  const user = await currentUser();
+  if (!user) return { status: "error", message: "Sign in to comment.", at };
+  const article = await findArticle(articleId);
+  if (!article) return { status: "error", message: "This article no longer exists.", at };
+  const raw = formData.get("body");
+  const body = typeof raw === "string" ? raw.trim() : "";
+  if (!body) return { status: "error", message: "Write something first.", at };
+  if (body.length > MAX_COMMENT_LENGTH) return { status: "error", message: `Keep it under ${MAX_COMMENT_LENGTH} characters.`, at };
+
+  const comment = await addComment({ articleId: article.id, authorId: user.id, body });
+  revalidatePath(`/articles/${article.id}`);
+  try {
+    // The row reference becomes the channel `articles-<id>`: only sockets whose page subscribed
+    // to this article (see page.tsx) get the toast.
+    await sendToObject({ table: articles, id: article.id }, `${user.name} commented on “${article.title}”: ${excerpt(body)}`, {
+      clickURL: `/articles/${article.id}#comment-${comment.id}`,
+    });
+  } catch (error) {
+    // The comment is stored; only the live toast failed.
+    console.error(`[demo] could not notify readers of article ${article.id}`, error);
+    return { status: "posted", message: "Comment posted (readers could not be notified live).", at };
+  }
+  return { status: "posted", message: "Comment posted.", at };
+}

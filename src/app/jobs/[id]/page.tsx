@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import { notFound, redirect } from "next/navigation";
+import { currentUser } from "@/auth";
+import { ChannelSubscription, ProgressBar } from "@/notifications/client";
+import { issueSubscriptionToken } from "@/notifications/server";
+import { findJobFor } from "../registry";
+
+export const metadata: Metadata = { title: "Job in progress" };
+export const dynamic = "force-dynamic";
+
+export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const user = await currentUser();
+  const job = findJobFor(id, user?.id ?? null);
+  if (!job) notFound();
+  if (job.finishedAt) redirect(`/jobs/${id}/result`);
+
+  // The job's channel is its id. The token lets this viewer's socket (signed in or anonymous)
+  // hold it while the page is open; the authorizer is not consulted.
+  const token = issueSubscriptionToken({ user: user ?? null, channels: [id] });
+
+  return (
+    <section className="card narrow" data-testid="job" data-job-id={id}>
+      <ChannelSubscription token={token} />
+      <h1>Job running…</h1>
+      <p>
+        Progress arrives on the channel <code>{id}</code>. When the job is done the server redirects this page to the result.
+      </p>
+      <div className="progress-wrap">
+        <ProgressBar channel={id} label="Job progress" />
+      </div>
+      <p className="muted small">Started {job.startedAt.toLocaleTimeString("en-GB", { timeZone: "UTC" })} UTC.</p>
+    </section>
+  );
+}

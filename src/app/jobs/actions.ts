@@ -1,0 +1,50 @@
+"use server";
+/**
+ * The background-job demo: a job whose progress stream lives on its own UUID channel. Only the
+ * pages that hold a token for that channel (the job's page, see [id]/page.tsx) see it.
+ */
+import { randomUUID } from "node:crypto";
+import { currentUser } from "@/auth";
+import { getClientSettings, progressChannel, redirectChannel } from "@/notifications/server";
+import { createJob, updateJob } from "./registry";
+
+export type StartJobState = { status: "idle" } | { status: "started"; jobId: string } | { status: "error"; message: string };
+
+/** Time for the browser to open /jobs/<id> and subscribe before the first progress. */
+const FIRST_PROGRESS_DELAY_MS = 1_000;
+const STEP_MS = 300;
+const STEP_PERCENT = 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function runJob(jobId: string): Promise<void> {
+  // Channel messages are not stored: whatever is sent before the job page has subscribed is
+  // lost. Until replay exists, give the browser about a second to navigate to /jobs/<id> and
+  // subscribe with its token before the first update.
+  await sleep(FIRST_PROGRESS_DELAY_MS);
+  for (let percent = 0; percent <= 100; percent += STEP_PERCENT) {
+    updateJob(jobId, { percent });
+    await progressChannel(jobId, percent);
+    if (percent < 100) await sleep(STEP_MS);
+  }
+  updateJob(jobId, { finishedAt: new Date() });
+  await redirectChannel(jobId, `/jobs/${jobId}/result`);
+}
+
+/**
+ * Starts a job and returns its id at once; the work continues in the background. Anyone may
+ * start one when anonymous visitors are enabled, otherwise only signed-in users.
+ */
+export async function startJob(_previous: StartJobState): Promise<StartJobState> {
+  const user = await currentUser();
+  if (!user && !getClientSettings().anonymousEnabled) return { status: "error", message: "Sign in to start a job." };
+  const jobId = randomUUID();
+  createJob(jobId, user?.id ?? null);
+  // Deliberately not awaited: the action answers now, the job page follows the job over the socket.
+  void runJob(jobId).catch((error: unknown) => {
+    console.error(`[demo] job ${jobId} failed`, error);
+  });
+  return { status: "started", jobId };
+}
