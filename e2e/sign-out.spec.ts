@@ -59,6 +59,10 @@ test.describe("sign-out (anonymous on)", () => {
     // session cookie (anonymous), the laptop comes back as alice.
     await expectReconnected(tab2, tab2Sockets, 2);
     await expectReconnected(laptop, laptopSockets, 2);
+    // The 4001 made tab 2 refresh its layout: its header no longer shows alice.
+    await expect(tab2.getByTestId("sign-in-link")).toBeVisible();
+    await expect(tab2.getByTestId("current-user")).toHaveCount(0);
+    await expect(laptop.getByTestId("current-user")).toContainText("alice");
 
     await sendFromDemo(bob, { audience: "user", target: "alice", text: "After sign-out" });
     await sendFromDemo(bob, { audience: "anonymous", text: "Marker for visitors" });
@@ -80,7 +84,7 @@ test.describe("sign-out (anonymous off)", () => {
     await app?.stop();
   });
 
-  test("the signed-out browser's other tab is not let back in; her other device is", async ({ browser }) => {
+  test("the signed-out browser's other tab is not let back in and stops trying; her other device is", async ({ browser }) => {
     const aliceBrowser = await newContext(browser);
     const tab1 = await signIn(aliceBrowser, app.url, "alice");
     const tab2 = await aliceBrowser.newPage();
@@ -91,24 +95,30 @@ test.describe("sign-out (anonymous off)", () => {
     const bob = await signIn(await newContext(browser), app.url, "bob");
     for (const page of [tab1, tab2, laptop, bob]) await expectConnected(page);
 
-    // Tab 2's next socket (its reconnect after the sign-out) must be refused at the handshake.
-    const refused = tab2.waitForEvent("websocket").then(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          socket.on("socketerror", () => resolve());
-          socket.on("close", () => resolve());
-        }),
-    );
+    // Tab 2's sockets from now on: at most a reconnect refused at the handshake, if it starts
+    // before the refresh lands; none is ever let in.
+    const tab2Opened: string[] = [];
+    tab2.on("websocket", (socket) => {
+      if (!socket.url().includes("/ws/notifications")) return;
+      socket.on("framereceived", (frame) => {
+        if (typeof frame.payload === "string" && frame.payload.includes('"hello"')) tab2Opened.push(socket.url());
+      });
+    });
     await tab1.getByTestId("sign-out").click();
     await expect(tab1.getByTestId("sign-in-link")).toBeVisible();
     await expect(tab1.getByTestId("connection-state")).toHaveAttribute("data-state", "idle");
-    await refused;
-    await expect(tab2.getByTestId("connection-state")).not.toHaveAttribute("data-state", "open");
+    // The 4001 made tab 2 refresh its layout: signed out, anonymous off, so no socket at all
+    // (instead of retrying a refused handshake with backoff forever).
+    await expect(tab2.getByTestId("sign-in-link")).toBeVisible();
+    await expect(tab2.getByTestId("connection-state")).toHaveAttribute("data-state", "idle");
     await expectReconnected(laptop, laptopSockets, 2);
+    await expect(laptop.getByTestId("current-user")).toContainText("alice");
 
     await sendFromDemo(bob, { audience: "user", target: "alice", text: "After sign-out" });
     await expect(toasts(laptop, "After sign-out")).toBeVisible();
     await expect(toasts(tab2, "After sign-out")).toHaveCount(0);
     await expect(toasts(tab1, "After sign-out")).toHaveCount(0);
+    await expect(tab2.getByTestId("connection-state")).toHaveAttribute("data-state", "idle");
+    expect(tab2Opened).toEqual([]);
   });
 });

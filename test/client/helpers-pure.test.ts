@@ -69,7 +69,9 @@ describe("parseProgress", () => {
 });
 
 describe("subscription registry", () => {
-  it("re-sends what is still wanted, one frame per request", () => {
+  const answer = (ref: string, granted: string[], channels = granted) => ({ type: "subscribed" as const, ref, channels, granted });
+
+  it("re-sends what is still wanted, one frame per request, each with its ref", () => {
     const registry = createSubscriptionRegistry();
     const first = registry.add({ channels: ["a", "b", "a"] });
     registry.add({ token: "t" });
@@ -79,55 +81,54 @@ describe("subscription registry", () => {
       { type: "subscribe", ref: "s1", channels: ["a"] },
       { type: "subscribe", ref: "s2", token: "t" },
     ]);
-    expect(registry.release(first.entry)).toEqual({ type: "unsubscribe", channels: ["a"] });
+    expect(registry.release(first.entry)).toEqual({ type: "unsubscribe", ref: "s1" });
     expect(registry.release(first.entry)).toBeNull();
     expect(registry.resendFrames()).toEqual([{ type: "subscribe", ref: "s2", token: "t" }]);
   });
 
-  it("an empty request sends nothing", () => {
-    expect(createSubscriptionRegistry().add({}).frame).toBeNull();
-  });
-
-  it("a token released before its answer: the answer's new channels are unsubscribed, pending tokens asked again", () => {
+  it("an empty request sends nothing, neither to subscribe nor to release", () => {
     const registry = createSubscriptionRegistry();
-    const first = registry.add({ token: "t1" });
-    registry.add({ channels: ["kept"] });
-    expect(registry.release(first.entry)).toBeNull(); // nothing known yet
-    registry.add({ token: "t3" });
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["kept", "job-1"] }, ["kept"])).toEqual([
-      { type: "unsubscribe", channels: ["job-1"] },
-      { type: "subscribe", ref: "s3", token: "t3" },
-    ]);
-    // Answered once: a second answer for a released ref does nothing.
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["kept"] }, ["kept"])).toEqual([]);
-    // The retried token learns its channel and releasing it drops that channel.
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s3", channels: ["kept", "job-1"] }, ["kept"])).toEqual([]);
-    expect(registry.resendFrames()).toEqual([
-      { type: "subscribe", ref: "s2", channels: ["kept"] },
-      { type: "subscribe", ref: "s3", token: "t3" },
-    ]);
+    const { entry, frame } = registry.add({});
+    expect(frame).toBeNull();
+    expect(registry.release(entry)).toBeNull();
   });
 
-  it("an answered token released later unsubscribes at once and waits for nothing", () => {
+  it("releases by ref whether or not the answer came: the server counts holds per request", () => {
+    const registry = createSubscriptionRegistry();
+    const unanswered = registry.add({ token: "t1" }).entry;
+    const shared = registry.add({ channels: ["kept"] }).entry;
+    expect(registry.release(unanswered)).toEqual({ type: "unsubscribe", ref: "s1" });
+    // A late answer for a released request changes nothing.
+    registry.noteSubscribed(answer("s1", ["job-1"], ["kept", "job-1"]));
+    expect(registry.wanted()).toEqual(new Set(["kept"]));
+    // Two requests naming the same channel: each releases only its own hold.
+    const again = registry.add({ channels: ["kept"] }).entry;
+    expect(registry.release(shared)).toEqual({ type: "unsubscribe", ref: "s2" });
+    expect(registry.wanted()).toEqual(new Set(["kept"]));
+    expect(registry.release(again)).toEqual({ type: "unsubscribe", ref: "s3" });
+    expect(registry.resendFrames()).toEqual([]);
+  });
+
+  it("learns what a token grants from the answer to its ref", () => {
     const registry = createSubscriptionRegistry();
     const entry = registry.add({ token: "t" }).entry;
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
-    expect(registry.release(entry)).toEqual({ type: "unsubscribe", channels: ["job-1"] });
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
+    registry.noteSubscribed(answer("s1", ["job-1"], ["x", "job-1"]));
+    expect([...entry.granted]).toEqual(["job-1"]);
+    expect(registry.wanted()).toEqual(new Set(["job-1"]));
   });
 
-  it("a reconnect forgets releases still waiting for an answer from the old socket", () => {
+  it("refs are never reused", () => {
     const registry = createSubscriptionRegistry();
-    registry.release(registry.add({ token: "t" }).entry);
-    expect(registry.resendFrames()).toEqual([]);
-    expect(registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["job-1"] }, [])).toEqual([]);
+    registry.release(registry.add({ channels: ["a"] }).entry);
+    expect(registry.add({ channels: ["a"] }).frame).toEqual({ type: "subscribe", ref: "s2", channels: ["a"] });
   });
 
   it("forgets a token entry once every channel it granted was unsubscribed", () => {
     const registry = createSubscriptionRegistry();
-    registry.add({ token: "t" });
-    registry.noteSubscribed({ type: "subscribed", ref: "s1", channels: ["x", "job-1"] }, ["x"]);
+    const entry = registry.add({ token: "t" }).entry;
+    registry.noteSubscribed(answer("s1", ["job-1"], ["x", "job-1"]));
     registry.removeChannels(["job-1"]);
     expect(registry.resendFrames()).toEqual([]);
+    expect(registry.release(entry)).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import * as api from "../../src/notifications/server";
 import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
 import { createNotificationSocket, withLastId } from "../../src/notifications/client/socket";
 import type { NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "../../src/notifications/client/socket";
-import { startTestGateway, type TestGateway } from "../helpers/gateway-server";
+import { startTestGateway, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { sessionCookie, TEST_SECRET } from "../helpers/sessions";
 import { Recorder } from "./helpers";
 
@@ -131,17 +131,37 @@ describe("per-page subscriptions on the real gateway", () => {
     await expect.poll(() => server!.gateway.groupSize("jobs-1")).toBe(0);
   });
 
-  it("a refreshed token for the same channel, swapped before any answer, keeps the channel", async () => {
-    await start();
+  it("a refreshed token for the same channel, subscribed before the old one is released, keeps the channel throughout", async () => {
+    const { layer, left } = watchedMemoryLayer();
+    await start({ layer });
     const client = await open();
     const leave1 = client.subscribe({ token: token(["jobs-1"]) });
-    leave1();
-    // A new token string for the same channel (router.refresh re-rendered the server page).
+    await answers(1);
+    expect(await receives("jobs-1", "before the refresh")).toBe(true);
+    // What <ChannelSubscription> does when router.refresh() hands it a new token string: the new
+    // request first, then the old one released.
     client.subscribe({ token: issueSubscriptionToken({ user: "alice", channels: ["jobs-1"], secret: TEST_SECRET, ttl: 600 }) });
-    // Answers: the first token, then the unsubscribe it causes, and the retried second token.
-    await waitForFrame((frame) => frame.type === "subscribed" && frame.ref === "s2" && frame.channels.includes("jobs-1") && recorder.frames.filter((f) => f.type === "subscribed").length >= 4);
+    leave1();
+    await api.sendToChannel("jobs-1", "during the swap");
+    await answers(3);
+    expect(client.getChannels()).toEqual(["jobs-1"]);
+    expect(await receives("jobs-1", "after the swap")).toBe(true);
+    expect(texts()).toContain("during the swap");
+    expect(left).not.toContain("jobs-1");
+    expect(recorder.channels.every((channels) => channels.includes("jobs-1"))).toBe(true);
+  });
+
+  it("the same swap before any answer came keeps the channel too", async () => {
+    const { layer, left } = watchedMemoryLayer();
+    await start({ layer });
+    const client = await open();
+    const leave1 = client.subscribe({ token: token(["jobs-1"]) });
+    client.subscribe({ token: issueSubscriptionToken({ user: "alice", channels: ["jobs-1"], secret: TEST_SECRET, ttl: 600 }) });
+    leave1();
+    await answers(3);
     expect(client.getChannels()).toEqual(["jobs-1"]);
     expect(await receives("jobs-1", "still on the job page")).toBe(true);
+    expect(left).not.toContain("jobs-1");
   });
 
   it("another user's token grants nothing through the client either", async () => {

@@ -28,10 +28,16 @@ let server: TestServer;
 let container: HTMLElement;
 let root: Root | null;
 let pushes: string[];
+/** `router.refresh()` calls, and what the test makes a refresh do (re-render the layout). */
+let refreshes: number;
+let onRefresh: () => void;
 const router = {
   push: (href: string) => pushes.push(href),
   replace: () => {},
-  refresh: () => {},
+  refresh: () => {
+    refreshes += 1;
+    onRefresh();
+  },
   back: () => {},
   forward: () => {},
   prefetch: () => {},
@@ -89,6 +95,8 @@ beforeEach(async () => {
   container = document.createElement("div");
   document.body.append(container);
   pushes = [];
+  refreshes = 0;
+  onRefresh = () => {};
 });
 
 afterEach(async () => {
@@ -143,6 +151,40 @@ describe("socket lifetime", () => {
     render(provider({ userId: null }));
     expect(await server.connections[1]!.closed()).toBe(1000);
     expect(stateOf()).toBe("idle");
+  });
+
+  it("a 4001 close (session ended in another tab) refreshes the router; the re-rendered layout signed out opens no socket", async () => {
+    const first = await renderOpen({ userId: "u1" });
+    // A restart is not a session change: reconnect, no refresh.
+    first.ws.close(1012);
+    await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected after a restart");
+    expect(refreshes).toBe(0);
+
+    // The refreshed layout knows the real session: signed out, anonymous off.
+    onRefresh = () => render(provider({ userId: null }));
+    server.connections[1]!.ws.close(4001, "session changed");
+    await until(() => refreshes === 1, "router.refresh()");
+    expect(stateOf()).toBe("idle");
+    // The old socket's reconnect was never scheduled: the refresh disposed it first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.upgrades).toBe(2);
+    expect(stateOf()).toBe("idle");
+  });
+
+  it("a 4001 close with anonymous on: after the refresh the tab reconnects as anonymous", async () => {
+    const first = await renderOpen({ userId: "u1", anonymousEnabled: true });
+    onRefresh = () => render(provider({ userId: null, anonymousEnabled: true }));
+    first.ws.close(4001, "session changed");
+    await until(() => refreshes === 1, "router.refresh()");
+    await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected as anonymous");
+    expect(server.upgrades).toBe(2);
+  });
+
+  it("a 4001 close whose refresh keeps the user (another device signed out) just reconnects", async () => {
+    const first = await renderOpen({ userId: "u1" });
+    first.ws.close(4001, "session changed"); // the refresh re-renders nothing new
+    await until(() => refreshes === 1, "router.refresh()");
+    await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected");
   });
 
   it("does not reconnect because of an inline backoff object on re-render", async () => {
@@ -276,8 +318,8 @@ describe("per-page subscriptions", () => {
     render(provider({}, createElement(Page, { id: 2 })));
     await connection.receivedCount(3);
     expect(connection.received.slice(1)).toEqual([
-      { type: "unsubscribe", channels: ["articles-1"] },
       { type: "subscribe", ref: "s2", channels: ["articles-2"] },
+      { type: "unsubscribe", ref: "s1" },
     ]);
 
     render(provider({ userId: "u2" }, createElement(Page, { id: 2 })));
@@ -287,7 +329,7 @@ describe("per-page subscriptions", () => {
 
     render(provider({ userId: "u2" }));
     await second.receivedCount(2);
-    expect(second.received[1]).toEqual({ type: "unsubscribe", channels: ["articles-2"] });
+    expect(second.received[1]).toEqual({ type: "unsubscribe", ref: "s1" });
   });
 
   it("hooks outside the provider fail with a clear message", () => {

@@ -142,7 +142,7 @@ describe("receiving and acknowledging", () => {
     connection.send({ type: "hello", protocol: 1, userId: "7", channels: ["articles-1"], heartbeatMs: 30000 });
     await recorder.frameCount(1);
     expect(controller.getChannels()).toEqual(["articles-1"]);
-    connection.send({ type: "subscribed", channels: ["articles-1", "jobs-2"] });
+    connection.send({ type: "subscribed", channels: ["articles-1", "jobs-2"], granted: ["jobs-2"] });
     await recorder.frameCount(2);
     expect(controller.getChannels()).toEqual(["articles-1", "jobs-2"]);
     controller.close();
@@ -381,7 +381,7 @@ describe("live subscriptions", () => {
     ]);
   });
 
-  it("subscribes at once while open; releasing unsubscribes only channels nobody else wants", async () => {
+  it("subscribes at once while open; releasing sends the request's ref (the server keeps what others hold)", async () => {
     const { controller, connection } = await openSocket();
     const releaseA = controller.subscribe({ channels: ["shared", "only-a"] });
     controller.subscribe({ channels: ["shared"] });
@@ -392,19 +392,24 @@ describe("live subscriptions", () => {
     expect(connection.received).toEqual([
       { type: "subscribe", ref: "s1", channels: ["shared", "only-a"] },
       { type: "subscribe", ref: "s2", channels: ["shared"] },
-      { type: "unsubscribe", channels: ["only-a"] },
+      { type: "unsubscribe", ref: "s1" },
     ]);
   });
 
-  it("unsubscribes the channels a token granted when it is released", async () => {
+  it("releases a token request by its ref, before or after its answer", async () => {
     const { controller, connection } = await openSocket();
     const release = controller.subscribe({ token: "tok" });
-    await connection.receivedCount(1);
-    connection.send({ type: "subscribed", ref: "s1", channels: ["job-7"] });
+    const releaseEarly = controller.subscribe({ token: "tok2" });
+    await connection.receivedCount(2);
+    releaseEarly(); // not answered yet: nothing to wait for
+    connection.send({ type: "subscribed", ref: "s1", channels: ["job-7"], granted: ["job-7"] });
     await recorder.frameCount(1);
     release();
-    await connection.receivedCount(2);
-    expect(connection.received[1]).toEqual({ type: "unsubscribe", channels: ["job-7"] });
+    await connection.receivedCount(4);
+    expect(connection.received.slice(2)).toEqual([
+      { type: "unsubscribe", ref: "s2" },
+      { type: "unsubscribe", ref: "s1" },
+    ]);
   });
 
   it("drops invalid channel names before sending", async () => {

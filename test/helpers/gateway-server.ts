@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import { authjsAuthenticate } from "../../src/notifications/server/auth/authjs";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/notifications/server/gateway";
 import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
+import type { ChannelLayer } from "../../src/notifications/server/layer/types";
 import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../src/notifications/server/runtime";
 import { readSettings, type NotificationSettings } from "../../src/notifications/server/settings";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
@@ -170,4 +171,26 @@ export function gatewayPerTest() {
       clients.splice(0);
     },
   };
+}
+
+/**
+ * A memory layer that records each group whose layer subscription is dropped (the gateway drops
+ * it when the last local socket leaves the group): proof that a group never flapped.
+ */
+export function watchedMemoryLayer(): { layer: ChannelLayer; left: string[] } {
+  const inner = createMemoryLayer();
+  const left: string[] = [];
+  const layer: ChannelLayer = {
+    kind: inner.kind,
+    publish: (group, text) => inner.publish(group, text),
+    async subscribe(group, listener) {
+      const stop = await inner.subscribe(group, listener);
+      return () => {
+        left.push(group);
+        stop();
+      };
+    },
+    close: () => inner.close(),
+  };
+  return { layer, left };
 }

@@ -11,8 +11,8 @@ import { issueSubscriptionToken } from "../../src/notifications/server/auth/toke
 import type { GatewayOptions } from "../../src/notifications/server/gateway";
 import type { NotificationSettings } from "../../src/notifications/server/settings";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
-import { gatewayPerTest, TestClient, type TestGateway } from "../helpers/gateway-server";
+import type { ServerFrame, SubscribedFrame } from "../../src/notifications/shared/protocol";
+import { gatewayPerTest, TestClient, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 
 const gw = gatewayPerTest();
@@ -63,6 +63,16 @@ async function frame(client: TestClient, body: { type: "subscribe" | "unsubscrib
   client.send(JSON.stringify({ ...body, ref }));
   const answer = (await client.next((f) => f.type === "subscribed" && f.ref === ref)) as Extract<ServerFrame, { type: "subscribed" }>;
   return answer.channels;
+}
+
+/**
+ * Sends a subscription frame exactly as given and resolves with the `subscribed` answer to it (the
+ * first one with its ref after sending: a ref release is answered with the released ref).
+ */
+async function exchange(client: TestClient, body: { type: "subscribe" | "unsubscribe"; ref?: string; channels?: string[]; token?: string }): Promise<SubscribedFrame> {
+  const from = client.frames.length;
+  client.send(JSON.stringify(body));
+  return (await client.next((f) => f.type === "subscribed" && f.ref === body.ref && client.frames.indexOf(f) >= from)) as SubscribedFrame;
 }
 
 const allowAll: Authorizer = () => true;
@@ -235,10 +245,146 @@ describe("subscribe / unsubscribe frames on an open socket", () => {
     const leave = await alice.next((f) => f.type === "subscribed" && f.ref === "leave");
     // Answers come in the order the frames were sent, and the last one is the state that holds.
     expect(alice.frames.indexOf(slow)).toBeLessThan(alice.frames.indexOf(leave));
-    expect(slow).toEqual({ type: "subscribed", ref: "slow", channels: ["articles-1"] });
-    expect(leave).toEqual({ type: "subscribed", ref: "leave", channels: [] });
+    expect(slow).toEqual({ type: "subscribed", ref: "slow", channels: ["articles-1"], granted: ["articles-1"] });
+    expect(leave).toEqual({ type: "subscribed", ref: "leave", channels: [], granted: [] });
     expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
     expect(await receives(alice, "articles-1", "stale page")).toBe(false);
+  });
+});
+
+describe("reference counting by request ref", () => {
+  it("two subscribes of one channel: releasing one keeps it, releasing the other leaves it", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice = await gw.connect({ userId: "alice" });
+    expect(await exchange(alice, { type: "subscribe", ref: "s1", channels: ["articles-1"] })).toEqual({ type: "subscribed", ref: "s1", channels: ["articles-1"], granted: ["articles-1"] });
+    // Already held: granted to s2 too, and takes no second place.
+    expect(await exchange(alice, { type: "subscribe", ref: "s2", channels: ["articles-1", "jobs-1"] })).toEqual({
+      type: "subscribed",
+      ref: "s2",
+      channels: ["articles-1", "jobs-1"],
+      granted: ["articles-1", "jobs-1"],
+    });
+
+    expect(await exchange(alice, { type: "unsubscribe", ref: "s1" })).toEqual({ type: "subscribed", ref: "s1", channels: ["articles-1", "jobs-1"], granted: [] });
+    expect(await receives(alice, "articles-1", "s2 still holds it")).toBe(true);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(1);
+
+    expect(await exchange(alice, { type: "unsubscribe", ref: "s2" })).toEqual({ type: "subscribed", ref: "s2", channels: [], granted: [] });
+    expect(await receives(alice, "articles-1", "nobody holds it")).toBe(false);
+    expect(await receives(alice, "jobs-1", "nor this one")).toBe(false);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
+    // Releasing twice, or a ref never seen, changes nothing.
+    expect((await exchange(alice, { type: "unsubscribe", ref: "s2" })).channels).toEqual([]);
+    expect((await exchange(alice, { type: "unsubscribe", ref: "never" })).channels).toEqual([]);
+  });
+
+  it("a token re-issued for the same channel: subscribe(T2) then release(T1) never leaves a gap", async () => {
+    const { layer, left } = watchedMemoryLayer();
+    await gw.start({}, { tokenSecret: TEST_SECRET, layer });
+    const alice = await gw.connect({ userId: "alice" });
+    const t1 = token("alice", ["articles-1"]);
+    const t2 = token("alice", ["articles-1"], { ttl: 600 }); // what a re-render issues: another string
+    expect(t2).not.toBe(t1);
+    const sent: string[] = [];
+    const publish = async (text: string) => {
+      sent.push(text);
+      await api.sendToChannel("articles-1", text);
+    };
+
+    expect((await exchange(alice, { type: "subscribe", ref: "p1", token: t1 })).granted).toEqual(["articles-1"]);
+    await publish("before the new token");
+    // Frames of a socket are handled in order and each answer comes after its frame took effect:
+    // a publish after an answer reaches the socket in the state that answer describes.
+    expect(await exchange(alice, { type: "subscribe", ref: "p2", token: t2 })).toEqual({ type: "subscribed", ref: "p2", channels: ["articles-1"], granted: ["articles-1"] });
+    await publish("between the two frames");
+    expect(await exchange(alice, { type: "unsubscribe", ref: "p1" })).toEqual({ type: "subscribed", ref: "p1", channels: ["articles-1"], granted: [] });
+    await publish("after the old token's release");
+
+    // And while frames are in flight, unanswered: publishes interleaved with the sends.
+    const t3 = token("alice", ["articles-1"], { ttl: 900 });
+    const p3 = exchange(alice, { type: "subscribe", ref: "p3", token: t3 });
+    await publish("with p3 in flight");
+    const release2 = exchange(alice, { type: "unsubscribe", ref: "p2" });
+    await publish("with the release of p2 in flight");
+    await Promise.all([p3, release2]);
+    await publish("after both");
+
+    await settle(alice);
+    expect(alice.texts().filter((text) => sent.includes(text))).toEqual(sent);
+    // The socket never left the group, so the layer subscription never flapped.
+    expect(left).not.toContain("articles-1");
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(1);
+  });
+
+  it("the original channels form still drops a channel outright, whichever requests hold it", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice = await gw.connect({ userId: "alice" });
+    await exchange(alice, { type: "subscribe", ref: "s1", channels: ["articles-1", "articles-2"] });
+    await exchange(alice, { type: "subscribe", ref: "s2", channels: ["articles-1"] });
+    expect(await exchange(alice, { type: "unsubscribe", ref: "u1", channels: ["articles-1"] })).toEqual({ type: "subscribed", ref: "u1", channels: ["articles-2"], granted: [] });
+    expect(await receives(alice, "articles-1", "dropped")).toBe(false);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
+    // The releases that follow find nothing of articles-1 left to release.
+    expect((await exchange(alice, { type: "unsubscribe", ref: "s2" })).channels).toEqual(["articles-2"]);
+    expect((await exchange(alice, { type: "unsubscribe", ref: "s1" })).channels).toEqual([]);
+  });
+
+  it("a subscribe without ref holds its channels until a channels unsubscribe; ref releases do not touch it", async () => {
+    await start({}, { authorizer: allowAll });
+    const alice = await gw.connect({ userId: "alice", query: query({ extraChannels: ["articles-9"] }) });
+    expect(await exchange(alice, { type: "subscribe", channels: ["articles-1"] })).toEqual({ type: "subscribed", channels: ["articles-9", "articles-1"], granted: ["articles-1"] });
+    await exchange(alice, { type: "subscribe", ref: "s1", channels: ["articles-1", "articles-9"] });
+    await exchange(alice, { type: "unsubscribe", ref: "s1" });
+    // Held without a ref (the handshake's and the ref-less subscribe's) — still there.
+    expect(await receives(alice, "articles-1", "ref-less hold")).toBe(true);
+    expect(await receives(alice, "articles-9", "handshake hold")).toBe(true);
+    expect((await exchange(alice, { type: "unsubscribe", channels: ["articles-1", "articles-9"] })).channels).toEqual([]);
+    expect(await receives(alice, "articles-1", "gone")).toBe(false);
+  });
+
+  it("a name already held through a token is still put to the authorizer", async () => {
+    await start(); // deny-all
+    const alice = await gw.connect({ userId: "alice" });
+    await exchange(alice, { type: "subscribe", ref: "t", token: token("alice", ["jobs-7"]) });
+    expect(await exchange(alice, { type: "subscribe", ref: "n", channels: ["jobs-7"] })).toEqual({ type: "subscribed", ref: "n", channels: ["jobs-7"], granted: [] });
+    // The denied request holds nothing, so releasing the token leaves the channel.
+    expect((await exchange(alice, { type: "unsubscribe", ref: "t" })).channels).toEqual([]);
+    expect(await receives(alice, "jobs-7", "after the token page")).toBe(false);
+  });
+
+  it("a release by ref that overtakes a slow authorization still wins (frames are handled in order)", async () => {
+    const pending: ((verdict: boolean) => void)[] = [];
+    await start({}, { authorizer: () => new Promise<boolean>((resolve) => pending.push(resolve)) });
+    const alice = await gw.connect({ userId: "alice" });
+    alice.send(JSON.stringify({ type: "subscribe", ref: "slow", channels: ["articles-1"] }));
+    await expect.poll(() => pending.length).toBe(1);
+    alice.send(JSON.stringify({ type: "unsubscribe", ref: "slow" }));
+    await settle(alice);
+    pending[0]!(true);
+    const answers = () => alice.frames.filter((f) => f.type === "subscribed" && f.ref === "slow");
+    await alice.next(() => answers().length === 2);
+    expect(answers()).toEqual([
+      { type: "subscribed", ref: "slow", channels: ["articles-1"], granted: ["articles-1"] },
+      { type: "subscribed", ref: "slow", channels: [], granted: [] },
+    ]);
+    expect(gw.server.gateway.groupSize("articles-1")).toBe(0);
+    expect(await receives(alice, "articles-1", "stale page")).toBe(false);
+  });
+
+  it("the per-socket limit counts distinct channels, whoever holds them", async () => {
+    await start({ maxChannelsPerSocket: 2 }, { authorizer: allowAll });
+    const alice = await gw.connect({ userId: "alice" });
+    await exchange(alice, { type: "subscribe", ref: "s1", channels: ["c-1"] });
+    expect(await exchange(alice, { type: "subscribe", ref: "s2", channels: ["c-1", "c-2"] })).toMatchObject({ channels: ["c-1", "c-2"], granted: ["c-1", "c-2"] });
+    expect(await exchange(alice, { type: "subscribe", ref: "s3", channels: ["c-3"] })).toMatchObject({ channels: ["c-1", "c-2"], granted: [] });
+    expect(await exchange(alice, { type: "subscribe", ref: "s4", token: token("alice", ["t-1"]) })).toMatchObject({ channels: ["c-1", "c-2"], granted: [] });
+    // A held channel takes no room: granted even when full.
+    expect(await exchange(alice, { type: "subscribe", ref: "s5", channels: ["c-2", "c-3"] })).toMatchObject({ channels: ["c-1", "c-2"], granted: ["c-2"] });
+    expect(await receives(alice, "c-3", "over the limit")).toBe(false);
+    await exchange(alice, { type: "unsubscribe", ref: "s1" });
+    await exchange(alice, { type: "unsubscribe", ref: "s2" });
+    // c-2 is still held by s5; c-1's place is free again.
+    expect(await exchange(alice, { type: "subscribe", ref: "s6", channels: ["c-3", "c-4"] })).toMatchObject({ channels: ["c-2", "c-3"], granted: ["c-3"] });
   });
 });
 

@@ -9,6 +9,8 @@ describe("client frames", () => {
     ['{"type":"ack_message","id":0}', { type: "ack_message", id: 0 }],
     ['{"type":"subscribe","channels":["a-1"]}', { type: "subscribe", channels: ["a-1"] }],
     ['{"type":"unsubscribe","channels":["a-1"],"ref":"r1"}', { type: "unsubscribe", channels: ["a-1"], ref: "r1" }],
+    // Releases the earlier subscribe s1 (reference counted on the server).
+    ['{"type":"unsubscribe","ref":"s1"}', { type: "unsubscribe", ref: "s1" }],
   ])("accepts %s", (text, frame) => {
     expect(parseClientFrame(text)).toEqual({ ok: true, frame });
   });
@@ -23,6 +25,7 @@ describe("client frames", () => {
     ['{"type":"ack_message","id":-1}', "invalid_frame"],
     ['{"type":"ack_message","id":1.5}', "invalid_frame"],
     ['{"type":"subscribe","channels":"a-1"}', "invalid_frame"],
+    ['{"type":"unsubscribe"}', "invalid_frame"], // neither channels nor ref
     ['{"type":"shutdown"}', "unknown_type"],
     ["{}", "unknown_type"],
   ])("refuses %s as %s", (text, code) => {

@@ -14,9 +14,10 @@ export interface ChannelSubscriptionProps {
 
 /**
  * Renders nothing. While mounted, the tab's one socket holds `channels` and/or what `token`
- * grants; on unmount (the user navigated away) they are released. A client-side navigation to
- * another row's page (new `channels` or `token`) releases the old subscription and makes the new
- * one on the same socket.
+ * grants; on unmount (the user navigated away) they are released. When the props change — a
+ * client-side navigation to another row's page, or `router.refresh()` / `revalidatePath` handing
+ * the same page a freshly issued token — the new subscription is made first and the old one
+ * released after it, on the same socket: a channel both cover is never dropped, not even briefly.
  *
  * @example
  * // app/articles/[id]/page.tsx — a server component

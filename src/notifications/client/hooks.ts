@@ -74,6 +74,11 @@ export function useSubscribedChannels(): readonly string[] {
  * is mounted — the App Router keeps the socket across navigations, so per-page channels come
  * and go without reconnecting. Survives reconnects.
  *
+ * When the request changes (another page, or the same page re-rendered by `router.refresh()`
+ * with a freshly issued token), the new request is subscribed BEFORE the old one is released:
+ * the server counts holds per request, so a channel both name is never dropped, not even
+ * between the two frames, and nothing sent to it in between is lost.
+ *
  * @example
  * // in a client component rendered by app/articles/[id]/page.tsx
  * useChannelSubscription({ channels: [`articles-${id}`] });
@@ -86,7 +91,10 @@ export function useChannelSubscription({ channels, token }: SubscriptionRequest)
   useEffect(() => {
     const [names, signed] = JSON.parse(key) as [string[], string | null];
     if (names.length === 0 && signed === null) return;
-    return api.subscribe(signed === null ? { channels: names } : { channels: names, token: signed });
+    const release = api.subscribe(signed === null ? { channels: names } : { channels: names, token: signed });
+    // React runs this cleanup before the next request's effect, in the same synchronous commit:
+    // a microtask later, that effect has subscribed, so the release comes second.
+    return () => queueMicrotask(release);
   }, [api, key]);
 }
 

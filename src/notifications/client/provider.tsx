@@ -7,6 +7,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useEffectEvent, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import { Toaster } from "react-hot-toast";
+import { CloseCode } from "../shared/close-codes";
 import type { ClientFrame, ServerFrame } from "../shared/protocol";
 import type { BackoffOptions } from "./backoff";
 import { createChime } from "./chime";
@@ -24,7 +25,11 @@ import type { SubscriptionRequest } from "./subscriptions";
 import type { LevelStyles } from "./toast";
 
 export interface NotificationsProviderProps {
-  /** The signed-in user's id from the server session; null when anonymous. Changing it reconnects. */
+  /**
+   * The signed-in user's id from the server session; null when anonymous. Changing it reconnects.
+   * When the server ends the socket's session (close code 4001, e.g. signed out in another tab),
+   * the provider calls `router.refresh()` so the layout passes the current one.
+   */
   userId: string | null;
   /** Open a socket for anonymous visitors too. Default false: the server refuses them unless it enables them. */
   anonymousEnabled?: boolean;
@@ -151,6 +156,12 @@ export function NotificationsProvider({
   });
 
   const onSessionChange = useEffectEvent((key: string, patch: Partial<NotificationsState>) => update(key, () => patch));
+  // 4001: the server ended this socket's session (signed out in another tab, or expired). The
+  // `userId` this layout was rendered with is stale: render it again with the real session, so a
+  // signed-out tab stops retrying (anonymous off) or comes back as anonymous (anonymous on).
+  const onSocketClose = useEffectEvent((code: number) => {
+    if (code === CloseCode.SESSION_ENDED) router.refresh();
+  });
   // Read when a socket is created, not a reason to recreate it.
   const watermark = useEffectEvent(() => initialLastId ?? null);
 
@@ -187,6 +198,9 @@ export function NotificationsProvider({
       },
       onChannelsChange: (channels) => {
         if (live) onSessionChange(key, { channels });
+      },
+      onClose: ({ code }) => {
+        if (live) onSocketClose(code);
       },
     });
     controllerRef.current = controller;

@@ -53,6 +53,12 @@ export interface NotificationSocketOptions {
   onStateChange?: (state: ConnectionState) => void;
   /** The channels the server says this socket holds (from `hello` / `subscribed`). */
   onChannelsChange?: (channels: readonly string[]) => void;
+  /**
+   * The open (or opening) socket closed on its own, e.g. with 4001 when its session ended; called
+   * before the reconnect is scheduled. Not called for `close()`, `dispose()`, `pagehide` or a
+   * `connect()` that replaces the socket.
+   */
+  onClose?: (event: { code: number; reason: string }) => void;
   /** Where `pagehide`/`pageshow`/`online` come from; defaults to `window`. `false` turns it off. */
   lifecycle?: { target: EventTarget } | false;
   /** How many notification ids to remember for dedupe. Default 1000. */
@@ -75,7 +81,12 @@ export interface NotificationSocket {
   dispose(): void;
   /** Sends a client frame while the socket is open; returns false (and sends nothing) otherwise. */
   send(frame: ClientFrame): boolean;
-  /** Asks for channels and/or a token now and after every reconnect; returns the release function. */
+  /**
+   * Asks for channels and/or a token now and after every reconnect; returns the release function,
+   * which sends `{"type":"unsubscribe","ref":…}`: the server then drops only what no other request
+   * holds. To swap one request for another without a gap, subscribe the new one before releasing
+   * the old one.
+   */
   subscribe(request: SubscriptionRequest): () => void;
   /** Drops channels now and from what is re-sent after reconnects. */
   unsubscribe(channels: readonly string[]): void;
@@ -252,9 +263,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     }
     if (frame.type === "hello") setChannels(frame.channels);
     if (frame.type === "subscribed") {
-      const followUps = registry.noteSubscribed(frame, channels);
+      registry.noteSubscribed(frame);
       setChannels(frame.channels);
-      for (const followUp of followUps) sendRaw(followUp);
     }
     try {
       options.onFrame?.(frame);
@@ -295,6 +305,13 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       detach(next);
       socket = null;
       setChannels([]);
+      try {
+        options.onClose?.({ code: event.code, reason: event.reason });
+      } catch (error) {
+        console.error("[notifications] close handler threw", error);
+      }
+      // The handler may have closed, disposed or reconnected the controller itself.
+      if (disposed || socket !== null || state.status === "closed") return;
       scheduleReconnect(event.code, event.reason);
     };
     setState({ status: "connecting" });

@@ -13,41 +13,38 @@ export interface SubscriptionRequest {
 
 /** One remembered request. Opaque to callers; pass it back to `release`. */
 export interface SubscriptionEntry {
+  /** Names the request on the server, which holds its channels on its behalf until released. */
   readonly ref: string;
   readonly channels: Set<string>;
   readonly token: string | undefined;
   /**
-   * Channels a token turned out to grant. The token is opaque to the browser, so these are
-   * learnt from the `subscribed` answer to this entry's `ref`; without them a page leaving
-   * could not unsubscribe what its token added.
+   * What the server says this request holds (the `granted` of the answer to its `ref`); empty
+   * until answered. The token is opaque to the browser: this is how a page learns what it grants.
    */
-  readonly tokenChannels: Set<string>;
-  /** False until the server answered this entry's `ref` on the current socket. */
-  answered: boolean;
+  granted: ReadonlySet<string>;
 }
 
 export interface SubscriptionRegistry {
   /** Remembers a request and returns the frame that asks for it now (null when empty). */
   add(request: SubscriptionRequest): { entry: SubscriptionEntry; frame: SubscribeFrame | null };
   /**
-   * Forgets a request; returns the frame for channels nobody else still wants (or null). A token
-   * request not answered yet is remembered until its answer says what the token granted.
+   * Forgets a request; returns the frame that releases it on the server (`{"type":"unsubscribe",
+   * "ref":…}`), or null when it asked for nothing or was already forgotten. The server reference
+   * counts by ref and handles a socket's frames in order, so this is right even before the
+   * request's answer came, and never drops a channel another request still holds.
    */
   release(entry: SubscriptionEntry): UnsubscribeFrame | null;
   /** Forgets channels in every request; returns the frame that drops them now (or null). */
   removeChannels(channels: readonly string[]): UnsubscribeFrame | null;
-  /** Frames that restore every remembered request on a fresh socket. */
+  /** Frames that restore every remembered request, each with its ref, on a fresh socket. */
   resendFrames(): SubscribeFrame[];
-  /**
-   * Learns what a token granted from the server's answer (`previous` = list before it). Returns
-   * the frames to send now: when the answer is for a token released before it came, the channels
-   * it granted are unsubscribed, and token requests still unanswered are asked again (one of them
-   * may grant a channel that unsubscribe drops).
-   */
-  noteSubscribed(frame: SubscribedFrame, previous: readonly string[]): (SubscribeFrame | UnsubscribeFrame)[];
-  /** Every channel currently wanted by some request. */
+  /** Learns what a request holds from the server's answer to its `ref`. */
+  noteSubscribed(frame: SubscribedFrame): void;
+  /** Every channel currently wanted by some request (named, or granted to its token). */
   wanted(): Set<string>;
 }
+
+const NOTHING: ReadonlySet<string> = new Set();
 
 function validChannels(channels: readonly string[] | undefined): string[] {
   const valid: string[] = [];
@@ -66,24 +63,13 @@ function validChannels(channels: readonly string[] | undefined): string[] {
  * @example
  * const registry = createSubscriptionRegistry();
  * const { entry, frame } = registry.add({ channels: ["articles-42"] });
- * socket.send(frame);                 // {"type":"subscribe","ref":"s1","channels":["articles-42"]}
- * socket.send(registry.release(entry)); // {"type":"unsubscribe","channels":["articles-42"]}
+ * socket.send(frame);                   // {"type":"subscribe","ref":"s1","channels":["articles-42"]}
+ * socket.send(registry.release(entry)); // {"type":"unsubscribe","ref":"s1"}
  */
 export function createSubscriptionRegistry(): SubscriptionRegistry {
   const entries = new Map<string, SubscriptionEntry>();
-  /** Token requests released before their answer came (page left quickly), by ref. */
-  const releasing = new Map<string, SubscriptionEntry>();
+  // Refs are never reused, so a late answer or release can only ever mean its own request.
   let counter = 0;
-
-  const wanted = (except?: SubscriptionEntry): Set<string> => {
-    const all = new Set<string>();
-    for (const entry of entries.values()) {
-      if (entry === except) continue;
-      for (const name of entry.channels) all.add(name);
-      for (const name of entry.tokenChannels) all.add(name);
-    }
-    return all;
-  };
 
   const frameFor = (entry: SubscriptionEntry): SubscribeFrame | null => {
     if (entry.channels.size === 0 && entry.token === undefined) return null;
@@ -97,81 +83,51 @@ export function createSubscriptionRegistry(): SubscriptionRegistry {
     add(request) {
       counter += 1;
       const token = typeof request.token === "string" && request.token !== "" ? request.token : undefined;
-      const entry: SubscriptionEntry = {
-        ref: `s${counter}`,
-        channels: new Set(validChannels(request.channels)),
-        token,
-        tokenChannels: new Set(),
-        answered: false,
-      };
+      const entry: SubscriptionEntry = { ref: `s${counter}`, channels: new Set(validChannels(request.channels)), token, granted: NOTHING };
       entries.set(entry.ref, entry);
       return { entry, frame: frameFor(entry) };
     },
 
     release(entry) {
-      if (!entries.delete(entry.ref)) return null;
-      if (entry.token !== undefined && !entry.answered) releasing.set(entry.ref, entry);
-      const still = wanted();
-      const drop = [...new Set([...entry.channels, ...entry.tokenChannels])].filter((name) => !still.has(name));
-      return drop.length > 0 ? { type: "unsubscribe", channels: drop } : null;
+      if (entries.get(entry.ref) !== entry) return null;
+      entries.delete(entry.ref);
+      return frameFor(entry) ? { type: "unsubscribe", ref: entry.ref } : null;
     },
 
     removeChannels(channels) {
       const drop = validChannels(channels);
       if (drop.length === 0) return null;
       for (const [ref, entry] of entries) {
-        const learntSome = entry.tokenChannels.size > 0;
-        for (const name of drop) {
-          entry.channels.delete(name);
-          entry.tokenChannels.delete(name);
-        }
+        const learnt = entry.granted.size > 0;
+        for (const name of drop) entry.channels.delete(name);
+        entry.granted = new Set([...entry.granted].filter((name) => !drop.includes(name)));
         // A token whose every granted channel was removed must not re-grant them on reconnect.
-        if (entry.channels.size === 0 && (entry.token === undefined || (learntSome && entry.tokenChannels.size === 0))) {
-          entries.delete(ref);
-        }
+        if (entry.channels.size === 0 && (entry.token === undefined || (learnt && entry.granted.size === 0))) entries.delete(ref);
       }
       return { type: "unsubscribe", channels: drop };
     },
 
     resendFrames() {
-      // A fresh socket: answers owed by the old one will never come.
-      releasing.clear();
       const frames: SubscribeFrame[] = [];
       for (const entry of entries.values()) {
-        entry.answered = false;
         const frame = frameFor(entry);
         if (frame) frames.push(frame);
       }
       return frames;
     },
 
-    noteSubscribed(frame, previous) {
-      if (frame.ref === undefined) return [];
-      const before = new Set(previous);
-      const added = frame.channels.filter((name) => !before.has(name));
-      const released = releasing.get(frame.ref);
-      if (released) {
-        releasing.delete(frame.ref);
-        const still = wanted();
-        const drop = added.filter((name) => !still.has(name));
-        if (drop.length === 0) return [];
-        const again: SubscribeFrame[] = [];
-        for (const entry of entries.values()) {
-          const retry = entry.token !== undefined && !entry.answered ? frameFor(entry) : null;
-          if (retry) again.push(retry);
-        }
-        return [{ type: "unsubscribe", channels: drop }, ...again];
-      }
-      const entry = entries.get(frame.ref);
-      if (!entry) return [];
-      entry.answered = true;
-      if (entry.token === undefined) return [];
-      for (const name of added) {
-        if (!entry.channels.has(name)) entry.tokenChannels.add(name);
-      }
-      return [];
+    noteSubscribed(frame) {
+      const entry = frame.ref === undefined ? undefined : entries.get(frame.ref);
+      if (entry) entry.granted = new Set(frame.granted);
     },
 
-    wanted: () => wanted(),
+    wanted() {
+      const all = new Set<string>();
+      for (const entry of entries.values()) {
+        for (const name of entry.channels) all.add(name);
+        for (const name of entry.granted) all.add(name);
+      }
+      return all;
+    },
   };
 }

@@ -13,9 +13,22 @@ import { getRuntime } from "./runtime";
  * not at all when anonymous is off), while the user's other devices, whose sessions are still
  * valid, reconnect as before and lose nothing.
  *
+ * Call it inside `after()` (next/server), as `src/app/actions.ts` does, so it runs once the
+ * response that clears the session cookie has been sent: the closed sockets reconnect within
+ * about a second, and by then the browser must no longer have the cookie. Called before the
+ * response, a tab could reconnect with the old cookie still set and be let back in as the user
+ * who just signed out.
+ *
  * @example
- * await signOut({ redirect: false });
- * await reauthenticateUser(session.user.id);
+ * "use server";
+ * import { after } from "next/server";
+ *
+ * export async function signOutAction() {
+ *   const userId = (await auth())?.user?.id;
+ *   await signOut({ redirect: false });
+ *   if (userId) after(() => reauthenticateUser(userId).catch((error) => console.error(error)));
+ *   redirect("/");
+ * }
  */
 export async function reauthenticateUser(user: UserRef): Promise<void> {
   const runtime = getRuntime();

@@ -56,11 +56,22 @@ export const helloFrameSchema = z.object({
 });
 export type HelloFrame = z.infer<typeof helloFrameSchema>;
 
-/** Answer to a `subscribe` / `unsubscribe` frame: the full list of channels now held. */
+/**
+ * Answer to a `subscribe` / `unsubscribe` frame, sent after it was handled (answers come in the
+ * order the frames were sent; see the client frames below).
+ */
 export const subscribedFrameSchema = z.object({
   type: z.literal("subscribed"),
+  /** The `ref` of the frame answered, echoed. */
   ref: z.string().optional(),
+  /** Every extra channel the socket holds now, whichever request holds it. */
   channels: z.array(z.string()),
+  /**
+   * What the answered request holds now: for a `subscribe`, every channel it asked for (by name or
+   * through its token) that the socket holds, channels some other request already held included,
+   * so a client learns what an opaque token grants; for an `unsubscribe`, always empty.
+   */
+  granted: z.array(z.string()),
 });
 export type SubscribedFrame = z.infer<typeof subscribedFrameSchema>;
 
@@ -98,6 +109,23 @@ export type AckFrame = z.infer<typeof ackFrameSchema>;
  */
 const clientChannelListSchema = z.array(z.string()).max(10_000);
 
+/**
+ * Live subscriptions are reference counted per socket by request `ref`:
+ *
+ * - `{"type":"subscribe","ref":"s1","token":"…","channels":[…]}` asks for channels (each checked
+ *   by the authorizer) and/or what a signed token names. The socket holds each granted channel on
+ *   behalf of `s1`; a channel another request already holds is shared, not taken twice (the
+ *   per-socket limit counts distinct channels). Sending the same `ref` again adds to what it holds.
+ *   Without `ref` the channels are held with no owner, until a `channels` unsubscribe drops them.
+ * - `{"type":"unsubscribe","ref":"s1"}` (no `channels`) releases what the subscribe `s1` holds.
+ *   A channel is left only when no other request (and no ref-less subscribe) still holds it, so
+ *   subscribing with a new request before releasing the old one never drops a channel both hold:
+ *   a page re-rendered with a new token for the same channel keeps receiving throughout.
+ * - `{"type":"unsubscribe","channels":[…]}` (the original form; a `ref` here only names the answer)
+ *   drops those channels outright, whoever holds them.
+ *
+ * Each is answered by `subscribed`. A socket's frames are handled one at a time in arrival order.
+ */
 export const subscribeFrameSchema = z.object({
   type: z.literal("subscribe"),
   ref: z.string().max(64).optional(),
@@ -106,11 +134,14 @@ export const subscribeFrameSchema = z.object({
 });
 export type SubscribeFrame = z.infer<typeof subscribeFrameSchema>;
 
-export const unsubscribeFrameSchema = z.object({
-  type: z.literal("unsubscribe"),
-  ref: z.string().max(64).optional(),
-  channels: clientChannelListSchema,
-});
+/** Either `channels` (drop them outright) or, without it, `ref` (release that subscribe). */
+export const unsubscribeFrameSchema = z
+  .object({
+    type: z.literal("unsubscribe"),
+    ref: z.string().max(64).optional(),
+    channels: clientChannelListSchema.optional(),
+  })
+  .refine((frame) => frame.channels !== undefined || frame.ref !== undefined, { message: "unsubscribe needs channels or ref" });
 export type UnsubscribeFrame = z.infer<typeof unsubscribeFrameSchema>;
 
 export const clientFrameSchema = z.discriminatedUnion("type", [

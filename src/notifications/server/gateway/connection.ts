@@ -9,7 +9,14 @@ import { supportsPreparedFrames, writePreparedFrame } from "./frame";
 import type { GroupMember } from "./groups";
 import { TokenBucket } from "../rate-limit";
 
-const NO_CHANNELS: ReadonlySet<string> = new Set();
+/**
+ * Who holds a client-requested channel on a socket: the `ref` of the `subscribe` frame that asked
+ * for it, or null for a hold without a ref (a ref-less `subscribe`, or the handshake's
+ * `?extraChannels=` / `?subscription_token=`), which only a `channels` unsubscribe drops.
+ */
+export type Holder = string | null;
+
+const NO_CHANNELS: ReadonlyMap<string, ReadonlySet<Holder>> = new Map();
 
 /** Longest delay `setTimeout` accepts; longer session expiries are re-armed in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -22,8 +29,11 @@ export interface ConnectionLimits {
 export class Connection implements GroupMember {
   /** Every group this socket is in: trusted ones and granted channels. */
   readonly groups = new Set<string>();
-  /** Most sockets never ask for a channel, so their set is only made on first use. */
-  private channelSet: Set<string> | undefined;
+  /**
+   * Client-requested channel → the requests holding it. Most sockets never ask for a channel, so
+   * the map is only made on first use and dropped again when the last channel goes.
+   */
+  private holds: Map<string, Set<Holder>> | undefined;
   /** Cleared by each heartbeat, set by each pong or client frame. */
   alive = true;
   /** Set once the socket is on its way out, so it gets no more frames. */
@@ -44,22 +54,52 @@ export class Connection implements GroupMember {
     this.preparedFrames = supportsPreparedFrames(ws);
   }
 
-  /** The client-requested channels it holds (a subset of `groups`). */
-  get channels(): ReadonlySet<string> {
-    return this.channelSet ?? NO_CHANNELS;
+  /** The client-requested channels it holds (keys; a subset of `groups`), each with its holders. */
+  get channels(): ReadonlyMap<string, ReadonlySet<Holder>> {
+    return this.holds ?? NO_CHANNELS;
   }
 
-  addChannel(name: string): void {
-    (this.channelSet ??= new Set()).add(name);
+  /** Records that `holder` holds `name`; true when the socket did not hold `name` before. */
+  hold(name: string, holder: Holder): boolean {
+    const holds = (this.holds ??= new Map());
+    const holders = holds.get(name);
+    if (holders) {
+      holders.add(holder);
+      return false;
+    }
+    holds.set(name, new Set([holder]));
+    return true;
   }
 
-  /** False when the socket did not hold `name`. */
-  removeChannel(name: string): boolean {
-    return this.channelSet?.delete(name) ?? false;
+  /** Channels `ref` holds, in the order they were first held. */
+  heldBy(ref: string): string[] {
+    const names: string[] = [];
+    for (const [name, holders] of this.channels) if (holders.has(ref)) names.push(name);
+    return names;
+  }
+
+  /** Releases every hold of `ref`; returns the channels nobody holds any more (now dropped). */
+  release(ref: string): string[] {
+    const dropped: string[] = [];
+    if (!this.holds) return dropped;
+    for (const [name, holders] of this.holds) {
+      if (!holders.delete(ref) || holders.size > 0) continue;
+      this.holds.delete(name);
+      dropped.push(name);
+    }
+    if (this.holds.size === 0) this.holds = undefined;
+    return dropped;
+  }
+
+  /** Drops `name` whoever holds it; false when the socket did not hold it. */
+  dropChannel(name: string): boolean {
+    if (!this.holds?.delete(name)) return false;
+    if (this.holds.size === 0) this.holds = undefined;
+    return true;
   }
 
   clearChannels(): void {
-    this.channelSet = undefined;
+    this.holds = undefined;
   }
 
   /** The user as the authorizer sees it. */

@@ -16,7 +16,7 @@ import type { ChannelLayer } from "../layer/types";
 import { readSettings, type NotificationSettings } from "../settings";
 import { LAST_ID_PARAM, parseLastId, replayFrames } from "../store/replay";
 import type { NotificationStore } from "../store/types";
-import { Connection } from "./connection";
+import { Connection, type Holder } from "./connection";
 import { CONTROL_REAUTHENTICATE } from "./control";
 import { GroupRegistry } from "./groups";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake";
@@ -170,27 +170,53 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 
   /**
    * Grants what the authorizer allows (or, for channels carried by a verified token, what the
-   * token names), within the per-socket limit, and joins it.
+   * token names), within the per-socket limit of distinct channels, holds it for `holder` and
+   * joins what is new. A channel the socket already holds is shared with `holder` (it takes no
+   * room; a name is still put to the authorizer). Returns what `holder` was granted.
    */
-  async function addChannels(connection: Connection, requested: readonly string[], viaToken = false): Promise<void> {
-    if (!settings.enablePageChannels || requested.length === 0) return;
-    const room = settings.maxChannelsPerSocket - connection.channels.size;
-    if (room <= 0) return;
-    const fresh = [...new Set(requested)].filter((name) => !connection.channels.has(name)).slice(0, room);
-    const granted = viaToken
-      ? fresh.filter((name) => name.length <= settings.maxChannelNameLength)
-      : await authorizeChannels(authorizeOptions, connection.principal, fresh);
-    const allowed = granted.filter((name) => !connection.groups.has(name)).slice(0, settings.maxChannelsPerSocket - connection.channels.size);
-    for (const name of allowed) connection.addChannel(name);
-    await join(connection, allowed);
+  async function addChannels(connection: Connection, requested: readonly string[], holder: Holder, viaToken = false): Promise<string[]> {
+    if (!settings.enablePageChannels || requested.length === 0) return [];
+    let room = settings.maxChannelsPerSocket - connection.channels.size;
+    const candidates: string[] = [];
+    for (const name of new Set(requested)) {
+      if (connection.channels.has(name)) candidates.push(name);
+      else if (room > 0) {
+        candidates.push(name);
+        room -= 1;
+      }
+    }
+    if (candidates.length === 0) return [];
+    const allowed = viaToken
+      ? candidates.filter((name) => name.length <= settings.maxChannelNameLength)
+      : await authorizeChannels(authorizeOptions, connection.principal, candidates);
+    if (connection.closing) return [];
+    const granted: string[] = [];
+    const fresh: string[] = [];
+    for (const name of allowed) {
+      const held = connection.channels.has(name);
+      // Trusted groups are never channels; the limit is re-checked (the answer may have taken time).
+      if (!held && (connection.groups.has(name) || connection.channels.size >= settings.maxChannelsPerSocket)) continue;
+      if (connection.hold(name, holder)) fresh.push(name);
+      granted.push(name);
+    }
+    await join(connection, fresh);
+    return granted;
   }
 
-  function removeChannels(connection: Connection, names: readonly string[]): void {
-    for (const name of names) {
-      if (!connection.removeChannel(name)) continue;
-      connection.groups.delete(name);
-      registry.leave(name, connection);
-    }
+  /** Leaves a channel the socket no longer holds. */
+  function leaveChannel(connection: Connection, name: string): void {
+    connection.groups.delete(name);
+    registry.leave(name, connection);
+  }
+
+  /** The original `channels` unsubscribe: drops them outright, whichever requests held them. */
+  function dropChannels(connection: Connection, names: readonly string[]): void {
+    for (const name of names) if (connection.dropChannel(name)) leaveChannel(connection, name);
+  }
+
+  /** Releases the holds of the subscribe `ref`; leaves only what no other request still holds. */
+  function releaseRef(connection: Connection, ref: string): void {
+    for (const name of connection.release(ref)) leaveChannel(connection, name);
   }
 
   async function handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
@@ -200,17 +226,26 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         await options.onAck?.({ id: frame.id, user: connection.user, groups: connection.groups });
         return;
       case "subscribe": {
-        const before = new Set(connection.channels);
-        if (frame.token !== undefined) await addChannels(connection, tokenChannels(connection, frame.token), true);
-        await addChannels(connection, frame.channels ?? []);
+        const holder = frame.ref ?? null;
+        const before = new Set(connection.channels.keys());
+        const granted = new Set<string>();
+        if (frame.token !== undefined) for (const name of await addChannels(connection, tokenChannels(connection, frame.token), holder, true)) granted.add(name);
+        for (const name of await addChannels(connection, frame.channels ?? [], holder)) granted.add(name);
         // A late subscriber gets the current progress of what it just joined, before the answer.
-        await replay(connection, { groups: [...connection.channels].filter((name) => !before.has(name)), userGroup: null, lastId: null });
-        connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels] });
+        await replay(connection, { groups: [...connection.channels.keys()].filter((name) => !before.has(name)), userGroup: null, lastId: null });
+        connection.sendFrame({
+          type: "subscribed",
+          ref: frame.ref,
+          channels: [...connection.channels.keys()],
+          // A ref sent again holds what all its subscribes were granted.
+          granted: holder === null ? [...granted] : connection.heldBy(holder),
+        });
         return;
       }
       case "unsubscribe":
-        removeChannels(connection, frame.channels);
-        connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels] });
+        if (frame.channels !== undefined) dropChannels(connection, frame.channels);
+        else if (frame.ref !== undefined) releaseRef(connection, frame.ref);
+        connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels.keys()], granted: [] });
         return;
     }
   }
@@ -321,8 +356,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     });
     try {
       await join(connection, trustedGroups(settings, user));
-      await addChannels(connection, tokenChannels(connection, token), true);
-      await addChannels(connection, requested);
+      await addChannels(connection, tokenChannels(connection, token), null, true);
+      await addChannels(connection, requested, null);
     } catch (error) {
       logger.error("[notifications] could not subscribe a new socket", error);
       leaveAll(connection);
@@ -333,7 +368,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     // After joining (nothing sent meanwhile falls in a gap; the client dedupes by id), before hello.
     const ownGroup = user ? userGroup(user.id) : null;
     await replay(connection, { groups: connection.groups, userGroup: ownGroup && connection.groups.has(ownGroup) ? ownGroup : null, lastId });
-    connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels], heartbeatMs: settings.heartbeatMs });
+    connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels.keys()], heartbeatMs: settings.heartbeatMs });
     handshakeSubscribed();
   }
 
