@@ -179,6 +179,17 @@ describe("initialLastId", () => {
     await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected");
     expect(server.connections[1]!.url).toBe("/ws/notifications?lastId=9");
   });
+
+  it("a newer watermark rendered while disconnected does not make the reconnect skip what was missed", async () => {
+    const slow = { initialMs: 60_000, jitter: 0 };
+    const first = await renderOpen({ backoff: slow, initialLastId: 5 });
+    first.ws.close(1012);
+    await until(() => stateOf() === "reconnecting", "reconnecting");
+    render(provider({ backoff: slow, initialLastId: 9 }));
+    window.dispatchEvent(new Event("online")); // retry now instead of in a minute
+    await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected");
+    expect(server.connections[1]!.url).toBe("/ws/notifications?lastId=5");
+  });
 });
 
 /** A stand-in for the browser's AudioContext that records what the chime does. */

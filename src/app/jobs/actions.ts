@@ -20,9 +20,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function runJob(jobId: string): Promise<void> {
-  // Channel messages are not stored: whatever is sent before the job page has subscribed is
-  // lost. Until replay exists, give the browser about a second to navigate to /jobs/<id> and
-  // subscribe with its token before the first update.
+  // Progress needs no head start: the store keeps the latest value per channel and hands it to
+  // the page the moment it subscribes. The final redirect does: a page that subscribes after it
+  // was sent would wait forever (a finished job's page redirects when rendered, but not one
+  // rendered just before the end). A second's head start makes that window practically empty.
   await sleep(FIRST_PROGRESS_DELAY_MS);
   for (let percent = 0; percent <= 100; percent += STEP_PERCENT) {
     updateJob(jobId, { percent });

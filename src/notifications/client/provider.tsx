@@ -175,9 +175,12 @@ export function NotificationsProvider({
     };
   }, [chime, chimeRef]);
 
-  // A later, higher watermark (a server page rendered after a send) raises the socket's.
+  // A later, higher watermark (a server page rendered after a send) raises the socket's — but
+  // only while it is open, when everything up to it has already arrived live. Raised while
+  // disconnected, it would make the reconnect skip broadcasts this tab missed meanwhile.
   useEffect(() => {
-    if (initialLastId !== undefined) controllerRef.current?.noteLastId(initialLastId);
+    const controller = controllerRef.current;
+    if (initialLastId !== undefined && controller?.getState().status === "open") controller.noteLastId(initialLastId);
   }, [initialLastId, controllerRef]);
 
   useEffect(() => {

@@ -73,9 +73,10 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
   try {
     await runtime.layer.publish(group, text);
   } catch (error) {
-    if (error instanceof NotificationError) throw error;
+    // Nothing was stored: the layer's own error says it all.
+    if (id === undefined && error instanceof NotificationError) throw error;
     const stored = id === undefined ? "" : ` It is stored as notification ${id} and will be replayed on the next connect.`;
-    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error });
+    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error, storedId: id });
   }
   return id === undefined ? { sent: true, group } : { sent: true, group, id };
 }

@@ -40,8 +40,15 @@ export class InvalidSettingError extends NotificationError {
 
 /** The channel layer could not carry a send (e.g. Redis is down). */
 export class PublishError extends NotificationError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * Set when the send was stored before publishing failed: the row (this id) is not lost, it is
+   * replayed to its audience on their next connect.
+   */
+  readonly storedId: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; storedId?: number }) {
     super("PUBLISH_FAILED", message, options);
+    this.storedId = options?.storedId;
   }
 }
 
