@@ -33,7 +33,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <NotificationsProvider userId={user?.id ?? null} anonymousEnabled={anonymousEnabled} path={path} initialLastId={watermark ?? undefined}>
+        <NotificationsProvider
+          userId={user?.id ?? null}
+          anonymousEnabled={anonymousEnabled}
+          path={path}
+          initialLastId={watermark ?? undefined}
+          toaster={{ containerStyle: { top: 72 } }}
+        >
           <header className="site-header">
             <div className="container header-row">
               <Link href="/" className="brand">

@@ -16,7 +16,7 @@ const AUDIENCES = [
 
 const KINDS = [
   { name: "message", text: "a toast with a level (info, success, warning, error) and an optional click URL" },
-  { name: "redirect", text: "moves the tab to a same-site page or an http(s) URL" },
+  { name: "redirect", text: "moves the tab to another page of this site (other origins are never followed)" },
   { name: "progress", text: "updates a progress bar (0–100%)" },
 ];
 

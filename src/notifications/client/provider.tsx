@@ -5,7 +5,7 @@
  */
 import { useRouter } from "next/navigation";
 import { useEffect, useEffectEvent, useMemo, useState } from "react";
-import type { ReactNode } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import { Toaster } from "react-hot-toast";
 import { CloseCode } from "../shared/close-codes";
 import type { ClientFrame, ServerFrame } from "../shared/protocol";
@@ -40,8 +40,11 @@ export interface NotificationsProviderProps {
   renderers?: Partial<Renderers>;
   /** Per-level style overrides for the default toast. */
   levelStyles?: LevelStyles;
-  /** Render react-hot-toast's `<Toaster>`. Default true; pass false if the app renders its own. */
-  toaster?: boolean;
+  /**
+   * Render react-hot-toast's `<Toaster>`: true (default, top-right), its props to place or style
+   * it (e.g. `{ containerStyle: { top: 72 } }` below a fixed header), or false if the app renders its own.
+   */
+  toaster?: boolean | ComponentProps<typeof Toaster>;
   /**
    * A watermark rendered by the server (`currentWatermark()`): the highest notification id the
    * page already reflects. The socket connects with `?lastId=` set to it (and, later, to the
@@ -270,7 +273,7 @@ export function NotificationsProvider({
     <NotificationsApiContext value={api}>
       <NotificationsStateContext value={state}>
         {children}
-        {toaster ? <Toaster position="top-right" /> : null}
+        {toaster === false ? null : <Toaster position="top-right" {...(toaster === true ? {} : toaster)} />}
       </NotificationsStateContext>
     </NotificationsApiContext>
   );
