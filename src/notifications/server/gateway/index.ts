@@ -9,16 +9,18 @@ import { userGroup } from "../../shared/channels";
 import { CloseCode } from "../../shared/close-codes";
 import { parseClientFrame, type ClientFrame } from "../../shared/protocol";
 import type { Authenticate, SocketUser } from "../auth/session";
-import { authorizeChannels, denyAll, type Authorizer } from "../auth/authorizer";
-import { verifySubscriptionToken } from "../auth/tokens";
+import { denyAll, type Authorizer } from "../auth/authorizer";
 import { createMemoryLayer } from "../layer/memory";
 import type { ChannelLayer } from "../layer/types";
 import { readSettings, type NotificationSettings } from "../settings";
-import { LAST_ID_PARAM, parseLastId, replayFrames } from "../store/replay";
+import { LAST_ID_PARAM, parseLastId } from "../store/replay";
 import type { NotificationStore } from "../store/types";
-import { Connection, type Holder } from "./connection";
+import { Connection } from "./connection";
 import { CONTROL_REAUTHENTICATE } from "./control";
+import { FrameQueues } from "./frame-queue";
 import { GroupRegistry } from "./groups";
+import { Membership } from "./membership";
+import { fetchReplay, type ReplayRequest } from "./replay-step";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake";
 
 /** Subscription frames one socket may have waiting (a flood of them is closed with 1008). */
@@ -102,21 +104,17 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const settings = options.settings ?? readSettings();
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
-  const authorizeOptions = {
-    authorizer: options.authorizer ?? denyAll,
-    maxNameLength: settings.maxChannelNameLength,
-    timeoutMs: options.authorizerTimeoutMs ?? 2_000,
-  };
   const logger = options.logger ?? console;
   const replayTimeoutMs = options.replayTimeoutMs ?? options.store?.settings.replayTimeoutMs ?? 5_000;
   const registry = new GroupRegistry<Connection>(layer);
+  const membership = new Membership(
+    settings,
+    registry,
+    { authorizer: options.authorizer ?? denyAll, maxNameLength: settings.maxChannelNameLength, timeoutMs: options.authorizerTimeoutMs ?? 2_000 },
+    options.tokenSecret,
+  );
+  const frameQueues = new FrameQueues<Connection>(MAX_PENDING_SUBSCRIPTION_FRAMES, (error) => logger.error("[notifications] client frame failed", error));
   const connections = new Set<Connection>();
-  /**
-   * Subscription frames of one socket run one at a time, in arrival order, after its handshake
-   * subscriptions: otherwise an `unsubscribe` (page left) could finish before the slow
-   * authorization of the `subscribe` it follows, and the socket would keep the old page's channel.
-   */
-  const frameQueues = new WeakMap<Connection, { tail: Promise<void>; pending: number }>();
   let closing = false;
 
   // perMessageDeflate off: compressing each frame per socket would undo serialise-once, and
@@ -135,10 +133,10 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  function leaveAll(connection: Connection): void {
-    for (const group of connection.groups) registry.leave(group, connection);
-    connection.groups.clear();
-    connection.clearChannels();
+  /** Takes the socket out of every group at once, then closes it with `code`. */
+  function shut(connection: Connection, code: CloseCode, reason: string, graceMs?: number): void {
+    membership.leaveAll(connection);
+    connection.close(code, reason, graceMs);
   }
 
   /**
@@ -146,77 +144,21 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
    * client reconnects at once and its handshake is judged on the cookie it has now.
    */
   function onControl(connection: Connection, action: string): void {
-    if (action !== CONTROL_REAUTHENTICATE) return;
-    leaveAll(connection);
-    connection.close(CloseCode.SESSION_ENDED, "session changed");
+    if (action === CONTROL_REAUTHENTICATE) shut(connection, CloseCode.SESSION_ENDED, "session changed");
   }
 
   function dropSlowConsumer(connection: Connection): void {
     if (connection.closing) return;
-    leaveAll(connection);
     logger.warn(`[notifications] closing a slow client (more than ${settings.maxBufferedBytes} bytes queued)`);
-    connection.close(CloseCode.SLOW_CONSUMER, "slow consumer", 250);
+    shut(connection, CloseCode.SLOW_CONSUMER, "slow consumer", 250);
   }
 
-  async function join(connection: Connection, groups: readonly string[]): Promise<void> {
-    for (const group of groups) {
-      if (connection.closing || connection.groups.has(group)) continue;
-      connection.groups.add(group);
-      await registry.join(group, connection);
-      // The socket may have closed while we waited for the layer.
-      if (connection.closing) registry.leave(group, connection);
-    }
-  }
-
-  /**
-   * Grants what the authorizer allows (or, for channels carried by a verified token, what the
-   * token names), within the per-socket limit of distinct channels, holds it for `holder` and
-   * joins what is new. A channel the socket already holds is shared with `holder` (it takes no
-   * room; a name is still put to the authorizer). Returns what `holder` was granted.
-   */
-  async function addChannels(connection: Connection, requested: readonly string[], holder: Holder, viaToken = false): Promise<string[]> {
-    if (!settings.enablePageChannels || requested.length === 0) return [];
-    let room = settings.maxChannelsPerSocket - connection.channels.size;
-    const candidates: string[] = [];
-    for (const name of new Set(requested)) {
-      if (connection.channels.has(name)) candidates.push(name);
-      else if (room > 0) {
-        candidates.push(name);
-        room -= 1;
-      }
-    }
-    if (candidates.length === 0) return [];
-    const allowed = viaToken
-      ? candidates.filter((name) => name.length <= settings.maxChannelNameLength)
-      : await authorizeChannels(authorizeOptions, connection.principal, candidates);
-    if (connection.closing) return [];
-    const granted: string[] = [];
-    const fresh: string[] = [];
-    for (const name of allowed) {
-      const held = connection.channels.has(name);
-      // Trusted groups are never channels; the limit is re-checked (the answer may have taken time).
-      if (!held && (connection.groups.has(name) || connection.channels.size >= settings.maxChannelsPerSocket)) continue;
-      if (connection.hold(name, holder)) fresh.push(name);
-      granted.push(name);
-    }
-    await join(connection, fresh);
-    return granted;
-  }
-
-  /** Leaves a channel the socket no longer holds. */
-  function leaveChannel(connection: Connection, name: string): void {
-    connection.groups.delete(name);
-    registry.leave(name, connection);
-  }
-
-  /** The original `channels` unsubscribe: drops them outright, whichever requests held them. */
-  function dropChannels(connection: Connection, names: readonly string[]): void {
-    for (const name of names) if (connection.dropChannel(name)) leaveChannel(connection, name);
-  }
-
-  /** Releases the holds of the subscribe `ref`; leaves only what no other request still holds. */
-  function releaseRef(connection: Connection, ref: string): void {
-    for (const name of connection.release(ref)) leaveChannel(connection, name);
+  /** Sends what the store owes this one socket (never the whole group). */
+  async function replay(connection: Connection, request: ReplayRequest): Promise<void> {
+    if (!options.store || connection.closing) return;
+    const frames = await fetchReplay(options.store, request, { timeoutMs: replayTimeoutMs, logger });
+    if (connection.closing) return;
+    for (const text of frames) connection.deliver(Buffer.from(text));
   }
 
   async function handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
@@ -229,8 +171,10 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         const holder = frame.ref ?? null;
         const before = new Set(connection.channels.keys());
         const granted = new Set<string>();
-        if (frame.token !== undefined) for (const name of await addChannels(connection, tokenChannels(connection, frame.token), holder, true)) granted.add(name);
-        for (const name of await addChannels(connection, frame.channels ?? [], holder)) granted.add(name);
+        if (frame.token !== undefined) {
+          for (const name of await membership.addChannels(connection, membership.tokenChannels(connection, frame.token), holder, true)) granted.add(name);
+        }
+        for (const name of await membership.addChannels(connection, frame.channels ?? [], holder)) granted.add(name);
         // A late subscriber gets the current progress of what it just joined, before the answer.
         await replay(connection, { groups: [...connection.channels.keys()].filter((name) => !before.has(name)), userGroup: null, lastId: null });
         connection.sendFrame({
@@ -243,103 +187,35 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         return;
       }
       case "unsubscribe":
-        if (frame.channels !== undefined) dropChannels(connection, frame.channels);
-        else if (frame.ref !== undefined) releaseRef(connection, frame.ref);
+        if (frame.channels !== undefined) membership.dropChannels(connection, frame.channels);
+        else if (frame.ref !== undefined) membership.releaseRef(connection, frame.ref);
         connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels.keys()], granted: [] });
         return;
     }
   }
 
-  /** Channels a subscription token grants this socket; none when it is not valid for it. */
-  function tokenChannels(connection: Connection, token: string | null): string[] {
-    if (!token) return [];
-    return verifySubscriptionToken(token, connection.user?.id ?? null, { secret: options.tokenSecret }) ?? [];
-  }
-
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     connection.alive = true;
-    if (!connection.allowClientFrame()) {
-      leaveAll(connection);
-      connection.close(CloseCode.POLICY_VIOLATION, "too many frames");
-      return;
-    }
+    if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
     if (isBinary) return connection.sendFrame({ type: "error", code: "binary_frame" });
     const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
     const frame = parsed.frame;
+    // Acks need no ordering with subscriptions; they skip the queue.
     if (frame.type === "ack_message") {
       handleFrame(connection, frame).catch((error) => logger.error("[notifications] client frame failed", error));
       return;
     }
-    let queue = frameQueues.get(connection);
-    if (!queue) {
-      queue = { tail: Promise.resolve(), pending: 0 };
-      frameQueues.set(connection, queue);
-    }
-    const current = queue;
-    // The rate limit bounds arrivals, not a slow authorizer: bound what waits too.
-    if (queue.pending >= MAX_PENDING_SUBSCRIPTION_FRAMES) {
-      leaveAll(connection);
-      connection.close(CloseCode.POLICY_VIOLATION, "too many pending frames");
-      return;
-    }
-    current.pending += 1;
-    current.tail = current.tail
-      .then(() => (connection.closing ? undefined : handleFrame(connection, frame)))
-      .catch((error) => logger.error("[notifications] client frame failed", error))
-      .finally(() => {
-        current.pending -= 1;
-        dropIdleQueue(connection, current);
-      });
-  }
-
-  /** Idle sockets keep no queue (memory per connection): the next frame makes a new one. */
-  function dropIdleQueue(connection: Connection, queue: { pending: number }): void {
-    if (queue.pending === 0 && frameQueues.get(connection) === queue) frameQueues.delete(connection);
-  }
-
-  /**
-   * Sends stored frames to this one socket. A failing store is logged; the socket keeps working.
-   * A hanging one (a database that accepts connections but never answers) is given up on after
-   * the replay timeout, so `hello` is never held hostage: what was not replayed is either an
-   * unacknowledged inbox row (replayed on the next connect) or recoverable within the window.
-   */
-  async function replay(connection: Connection, request: Parameters<typeof replayFrames>[1]): Promise<void> {
-    if (!options.store || connection.closing) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), replayTimeoutMs);
-      timer.unref();
-    });
-    const work = replayFrames(options.store, request);
-    // A late failure after the timeout must not become an unhandled rejection.
-    work.catch(() => undefined);
-    try {
-      const frames = await Promise.race([work, timedOut]);
-      if (frames === "timeout") {
-        logger.warn(`[notifications] replay took longer than ${replayTimeoutMs} ms; the socket goes on without it`);
-        return;
-      }
-      if (connection.closing) return;
-      for (const text of frames) connection.deliver(Buffer.from(text));
-    } catch (error) {
-      logger.error("[notifications] could not replay stored notifications", error);
-    } finally {
-      clearTimeout(timer);
-    }
+    const queued = frameQueues.enqueue(connection, () => (connection.closing ? Promise.resolve() : handleFrame(connection, frame)));
+    if (!queued) shut(connection, CloseCode.POLICY_VIOLATION, "too many pending frames");
   }
 
   async function accept(ws: WebSocket, user: SocketUser | null, requested: string[], token: string | null, lastId: number | null = null): Promise<void> {
     const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl);
     connections.add(connection);
-    let releaseHandshake: () => void = () => undefined;
-    const handshakeQueue = { tail: new Promise<void>((resolve) => (releaseHandshake = resolve)), pending: 0 };
-    frameQueues.set(connection, handshakeQueue);
-    const handshakeSubscribed = () => {
-      releaseHandshake();
-      dropIdleQueue(connection, handshakeQueue);
-    };
+    // Subscription frames wait for the handshake's own subscriptions (and come after hello).
+    const handshakeDone = frameQueues.hold(connection);
     ws.on("pong", () => {
       connection.alive = true;
     });
@@ -348,28 +224,24 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ws.on("close", () => {
       connections.delete(connection);
       connection.dispose();
-      leaveAll(connection);
+      membership.leaveAll(connection);
     });
-    connection.armSessionExpiry(() => {
-      leaveAll(connection);
-      connection.close(CloseCode.SESSION_ENDED, "session expired");
-    });
+    connection.armSessionExpiry(() => shut(connection, CloseCode.SESSION_ENDED, "session expired"));
     try {
-      await join(connection, trustedGroups(settings, user));
-      await addChannels(connection, tokenChannels(connection, token), null, true);
-      await addChannels(connection, requested, null);
+      await membership.join(connection, trustedGroups(settings, user));
+      await membership.addChannels(connection, membership.tokenChannels(connection, token), null, true);
+      await membership.addChannels(connection, requested, null);
     } catch (error) {
       logger.error("[notifications] could not subscribe a new socket", error);
-      leaveAll(connection);
-      connection.close(CloseCode.SERVICE_RESTART, "subscription failed");
-      handshakeSubscribed();
+      shut(connection, CloseCode.SERVICE_RESTART, "subscription failed");
+      handshakeDone();
       return;
     }
     // After joining (nothing sent meanwhile falls in a gap; the client dedupes by id), before hello.
     const ownGroup = user ? userGroup(user.id) : null;
     await replay(connection, { groups: connection.groups, userGroup: ownGroup && connection.groups.has(ownGroup) ? ownGroup : null, lastId });
     connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels.keys()], heartbeatMs: settings.heartbeatMs });
-    handshakeSubscribed();
+    handshakeDone();
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
