@@ -496,3 +496,41 @@ describe("page lifecycle", () => {
     expect(controller.getState()).toMatchObject({ status: "closed", intentional: true });
   });
 });
+
+describe("dead-connection watchdog", () => {
+  it("a socket that goes silent after the server's pings is presumed dead and replaced", async () => {
+    const { controller, connection } = await openSocket();
+    // The server announces 40 ms heartbeats, pings once, then says nothing more while keeping
+    // the TCP connection open — what a tab sees after a laptop slept through a network change.
+    connection.send({ type: "hello", protocol: 1, userId: "u1", channels: [], heartbeatMs: 40 });
+    connection.send({ type: "ping" });
+    const reconnecting = await recorder.state((state) => state.status === "reconnecting");
+    expect(await connection.closed()).toBe(CloseCode.HEARTBEAT_TIMEOUT);
+    await server.connection(1);
+    await recorder.state((state) => state.status === "open", reconnecting);
+    expect(controller.getState()).toEqual({ status: "open" });
+    expect(recorder.frames.map((frame) => frame.type)).toEqual(["hello"]); // pings never reach consumers
+  });
+
+  it("a socket that keeps hearing pings stays", async () => {
+    const { connection } = await openSocket();
+    connection.send({ type: "hello", protocol: 1, userId: "u1", channels: [], heartbeatMs: 40 });
+    // Ten beats' worth of pings, each within the limit: the socket must survive all of them.
+    for (let beat = 0; beat < 10; beat++) {
+      connection.send({ type: "ping" });
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(server.connections).toHaveLength(1);
+    expect(recorder.states.map((state) => state.status)).toEqual(["connecting", "open"]);
+  });
+
+  it("a server that sends no pings is never mistaken for a dead one", async () => {
+    const { connection } = await openSocket();
+    connection.send({ type: "hello", protocol: 1, userId: "u1", channels: [], heartbeatMs: 20 });
+    await recorder.frameCount(1);
+    // Far past 2.5 beats of silence; without a first ping the watchdog is not armed.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.connections).toHaveLength(1);
+    expect(recorder.states.map((state) => state.status)).toEqual(["connecting", "open"]);
+  });
+});

@@ -73,6 +73,15 @@ describe("malformed client frames", () => {
 });
 
 describe("heartbeat", () => {
+  it("sends every socket a text ping each beat, which the original client ignores", async () => {
+    await gw.start({ heartbeatMs: 100 });
+    const alice = await gw.connect({ userId: "alice" });
+    await alice.next((frame) => frame.type === "ping");
+    const pings = alice.raw.filter((text) => JSON.parse(text).type === "ping");
+    expect(pings[0]).toBe('{"type":"ping"}'); // no text, url or progress field
+    await alice.next((frame) => frame.type === "ping" && alice.raw.filter((text) => text === '{"type":"ping"}').length >= 2);
+  });
+
   it("drops a socket that stops answering pings", async () => {
     await gw.start({ heartbeatMs: 100 });
     const cookie = await sessionCookie("alice");

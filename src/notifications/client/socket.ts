@@ -138,6 +138,9 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** Detaches every handler so a replaced socket cannot deliver late events. */
+/** Heartbeats of silence after which an "open" socket is presumed dead. */
+const SILENCE_FACTOR = 2.5;
+
 function detach(socket: WebSocketLike): void {
   socket.onopen = null;
   socket.onmessage = null;
@@ -219,7 +222,32 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     return true;
   };
 
+  /**
+   * Dead-connection watchdog. A connection that died without a close (laptop asleep, network
+   * changed, a proxy dropped it) looks open to the page forever: browsers cannot see protocol
+   * pings. The server sends a text ping every heartbeat, so silence for SILENCE_FACTOR beats
+   * means the socket is dead: drop it and reconnect (and let `lastId` recover what was missed).
+   * Armed by the first ping, so a server that sends none is never mistaken for a dead one.
+   */
+  let watchdog: ReturnType<typeof setInterval> | null = null;
+  let heartbeatMs: number | null = null;
+  let lastHeardAt = 0;
+  const stopWatchdog = () => {
+    if (watchdog !== null) clearInterval(watchdog);
+    watchdog = null;
+  };
+  const armWatchdog = () => {
+    if (watchdog !== null || heartbeatMs === null) return;
+    const limitMs = heartbeatMs * SILENCE_FACTOR;
+    watchdog = setInterval(() => {
+      if (Date.now() - lastHeardAt <= limitMs) return;
+      dropSocket(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout");
+      scheduleReconnect(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout");
+    }, Math.max(25, Math.floor(heartbeatMs / 2)));
+  };
+
   const dropSocket = (code: number, reason?: string) => {
+    stopWatchdog();
     const current = socket;
     socket = null;
     if (current) {
@@ -261,7 +289,14 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       noteLastId(frame.id);
       if (deduper.seen(frame.id)) return;
     }
-    if (frame.type === "hello") setChannels(frame.channels);
+    if (frame.type === "hello") {
+      heartbeatMs = frame.heartbeatMs;
+      setChannels(frame.channels);
+    }
+    if (frame.type === "ping") {
+      armWatchdog();
+      return;
+    }
     if (frame.type === "subscribed") {
       registry.noteSubscribed(frame);
       setChannels(frame.channels);
@@ -297,11 +332,14 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       for (const frame of registry.resendFrames()) sendRaw(frame);
     };
     next.onmessage = (event) => {
-      if (socket === next) handleText(event.data);
+      if (socket !== next) return;
+      lastHeardAt = Date.now();
+      handleText(event.data);
     };
     next.onerror = noop; // a close event always follows; that is where we decide
     next.onclose = (event) => {
       if (socket !== next) return;
+      stopWatchdog();
       detach(next);
       socket = null;
       setChannels([]);

@@ -82,6 +82,13 @@ export const errorFrameSchema = z.object({
 });
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 
+/**
+ * Sent with every server heartbeat. Browsers cannot see protocol-level pings, so this is how a
+ * tab notices a connection that died without a close (sleep, network change): silence.
+ */
+export const pingFrameSchema = z.object({ type: z.literal("ping") });
+export type PingFrame = z.infer<typeof pingFrameSchema>;
+
 export const serverFrameSchema = z.discriminatedUnion("type", [
   messageFrameSchema,
   redirectFrameSchema,
@@ -89,6 +96,7 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   helloFrameSchema,
   subscribedFrameSchema,
   errorFrameSchema,
+  pingFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 

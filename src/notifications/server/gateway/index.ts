@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { userGroup } from "../../shared/channels";
 import { CloseCode } from "../../shared/close-codes";
-import { parseClientFrame, type ClientFrame } from "../../shared/protocol";
+import { parseClientFrame, type ClientFrame, type PingFrame } from "../../shared/protocol";
 import type { Authenticate, SocketUser } from "../auth/session";
 import { denyAll, type Authorizer } from "../auth/authorizer";
 import { createMemoryLayer } from "../layer/memory";
@@ -17,11 +17,15 @@ import { LAST_ID_PARAM, parseLastId } from "../store/replay";
 import type { NotificationStore } from "../store/types";
 import { Connection } from "./connection";
 import { CONTROL_REAUTHENTICATE } from "./control";
+import { prepareTextFrame } from "./frame";
 import { FrameQueues } from "./frame-queue";
 import { GroupRegistry } from "./groups";
 import { Membership } from "./membership";
 import { fetchReplay, type ReplayRequest } from "./replay-step";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake";
+
+/** The heartbeat's text frame, built once. */
+const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies PingFrame));
 
 /** Subscription frames one socket may have waiting (a flood of them is closed with 1008). */
 const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
@@ -121,6 +125,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   // small JSON frames gain little. maxPayload bounds what a client can make us buffer.
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
 
+  // Each beat: a protocol ping (the browser answers by itself; no pong by the next beat means
+  // the peer is gone) and a tiny text ping, framed once for everyone, which the browser can see.
   const heartbeat = setInterval(() => {
     for (const connection of connections) {
       if (!connection.alive) {
@@ -129,6 +135,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       }
       connection.alive = false;
       connection.ws.ping();
+      connection.deliver(PING_FRAME.payload, PING_FRAME.wire);
     }
   }, settings.heartbeatMs);
   heartbeat.unref();
