@@ -82,7 +82,14 @@ export function parseBooleanSetting(name: string, raw: string): boolean {
   throw new InvalidSettingError(name, `expected true/false, 1/0, yes/no or on/off, got ${JSON.stringify(raw)}.`);
 }
 
-function parseIntegerSetting(name: string, raw: string, min: number, max: number): number {
+/**
+ * Parses a whole-number setting within `min`–`max`; anything else throws `InvalidSettingError`
+ * naming the setting. Shared by every numeric setting of the kit.
+ *
+ * @example
+ * parseIntegerSetting("NOTIFICATIONS_HEARTBEAT_MS", "30000", 100, 3_600_000) // 30000
+ */
+export function parseIntegerSetting(name: string, raw: string, min: number, max: number): number {
   const trimmed = raw.trim();
   const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {

@@ -23,6 +23,7 @@ import { TokenBucket } from "../rate-limit";
 import { InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors";
 import { getRuntime, type NotificationsRuntime } from "../runtime";
 import { notifyWith } from "../send";
+import { parseIntegerSetting } from "../settings";
 import { parsePublishRequest, PublishRequestError, resolvePublishRequest, type TargetResolvers } from "./publish-request";
 
 /** Environment variables read by `createPublishHandler`. */
@@ -57,14 +58,6 @@ export interface PublishHandlerOptions extends TargetResolvers {
 /** A route handler: `(request) => response`. */
 export type PublishHandler = (request: Request) => Promise<Response>;
 
-function parseRate(raw: string, setting: string): number {
-  const trimmed = raw.trim();
-  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1 || value > 100_000) {
-    throw new InvalidSettingError(setting, `expected a whole number from 1 to 100000, got ${JSON.stringify(raw)}.`);
-  }
-  return value;
-}
 
 function readApiKey(options: PublishHandlerOptions, env: Readonly<Record<string, string | undefined>>): string | null {
   const raw = options.apiKey !== undefined ? options.apiKey : env[PUBLISH_ENV_NAMES.apiKey];
@@ -140,9 +133,9 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
   const rawRate = env[PUBLISH_ENV_NAMES.ratePerSecond];
   const rate =
     options.ratePerSecond !== undefined
-      ? parseRate(String(options.ratePerSecond), "ratePerSecond")
+      ? parseIntegerSetting("ratePerSecond", String(options.ratePerSecond), 1, 100_000)
       : rawRate !== undefined && rawRate.trim() !== ""
-        ? parseRate(rawRate, PUBLISH_ENV_NAMES.ratePerSecond)
+        ? parseIntegerSetting(PUBLISH_ENV_NAMES.ratePerSecond, rawRate, 1, 100_000)
         : DEFAULT_PUBLISH_RATE_PER_SECOND;
   const bucket = new TokenBucket(rate, rate * 2, options.now ?? (() => performance.now()));
   const runtimeOf = options.runtime ?? getRuntime;

@@ -4,6 +4,7 @@
  * naming the variable, so start-up stops instead of running with a surprise.
  */
 import { InvalidSettingError } from "../../shared/errors";
+import { parseIntegerSetting } from "../settings";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -56,14 +57,6 @@ const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max:
   replayTimeoutMs: [1, MINUTE],
 };
 
-function parseWhole(name: string, raw: string, [min, max]: readonly [number, number]): number {
-  const trimmed = raw.trim();
-  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidSettingError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}.`);
-  }
-  return value;
-}
 
 /**
  * Reads the store settings from `env`, then applies `overrides` given in code (same bounds).
@@ -79,13 +72,13 @@ export function readStoreSettings(
   for (const key of Object.keys(BOUNDS) as (keyof StoreSettings)[]) {
     const name = STORE_SETTING_ENV_NAMES[key];
     const raw = env[name];
-    if (raw !== undefined && raw.trim() !== "") settings[key] = parseWhole(name, raw, BOUNDS[key]);
+    if (raw !== undefined && raw.trim() !== "") settings[key] = parseIntegerSetting(name, raw, ...BOUNDS[key]);
   }
   for (const [key, value] of Object.entries(overrides) as [keyof StoreSettings, unknown][]) {
     if (value === undefined) continue;
     if (!(key in BOUNDS)) throw new InvalidSettingError(String(key), "is not a known store setting.");
     if (typeof value !== "number") throw new InvalidSettingError(key, `expected a number, got ${JSON.stringify(value)}.`);
-    settings[key] = parseWhole(key, String(value), BOUNDS[key]);
+    settings[key] = parseIntegerSetting(key, String(value), ...BOUNDS[key]);
   }
   return settings;
 }
