@@ -27,7 +27,13 @@ export interface Renderers {
   progress(frame: ProgressFrame, context: RenderContext): void;
 }
 
-/** Shows a message as a toast; a stored message keeps its id so a second copy replaces, not stacks. */
+/**
+ * Shows a message as a toast; a stored message keeps its id so a second copy replaces, not stacks.
+ * The default `message` renderer — call it from your own to add something around it.
+ *
+ * @example
+ * <NotificationsProvider renderers={{ message: (frame, context) => { track(frame); renderMessageToast(frame, context); } }} …>
+ */
 export function renderMessageToast(frame: MessageFrame, context: RenderContext): void {
   toast.custom(
     (record) => (
@@ -40,7 +46,13 @@ export function renderMessageToast(frame: MessageFrame, context: RenderContext):
   );
 }
 
-/** Follows a redirect only within this origin: a forced navigation elsewhere is how phishing starts. */
+/**
+ * Follows a redirect only within this origin: a forced navigation elsewhere is how phishing starts.
+ * The default `redirect` renderer.
+ *
+ * @example
+ * <NotificationsProvider renderers={{ redirect: (frame, context) => { if (!hasUnsavedWork()) followSameOriginRedirect(frame, context); } }} …>
+ */
 export function followSameOriginRedirect(frame: RedirectFrame, context: RenderContext): void {
   const path = sameOriginPath(frame.url, context.origin);
   if (path === null) {

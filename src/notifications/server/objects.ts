@@ -62,7 +62,13 @@ export function objectChannel(table: PgTable, id: string | number): string {
   return name;
 }
 
-/** The channel of a row reference (table + id, or table + row). */
+/**
+ * The channel of a row reference (table + id, or table + row).
+ *
+ * @example
+ * rowChannel({ table: articles, id: 42 });       // "articles-42"
+ * rowChannel({ table: articles, row: article }); // the same, read from the row's primary key
+ */
 export function rowChannel(ref: RowRef): string {
   if ("row" in ref) {
     const { property } = primaryKeyOf(ref.table);

@@ -84,7 +84,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Groups a socket joins by who it is, given the gates. */
+/**
+ * Groups a socket joins by who it is, given the gates.
+ *
+ * @example
+ * trustedGroups(readSettings(), { id: "42", expiresAt: null }); // ["all", "authenticated", "user:42"]
+ * trustedGroups(readSettings(), null);                          // ["all"] (anonymous is off by default)
+ */
 export function trustedGroups(settings: NotificationSettings, user: SocketUser | null): string[] {
   const groups: string[] = [];
   if (settings.enableAll) groups.push("all");
