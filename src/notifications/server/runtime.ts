@@ -49,6 +49,10 @@ export function uninstallRuntime(runtime?: NotificationsRuntime): void {
  *   are stored and replayed like the server's; none otherwise (PGlite lives in the server's
  *   process only), and then a worker's sends are live only.
  * Scripts call `closeRuntime()` when done so open Redis/PostgreSQL connections do not keep them alive.
+ *
+ * @example
+ * const { settings, layer, store } = getRuntime();
+ * console.log(`${layer.kind} layer, ${store ? "stored" : "live-only"} sends, anonymous ${settings.enableAnonymous ? "on" : "off"}`);
  */
 export function getRuntime(): NotificationsRuntime {
   const existing = holder[RUNTIME_KEY];
