@@ -3,6 +3,7 @@
  * real gateway and real websocket clients: authentication, validation, delivery of every
  * audience × kind to the right sockets, disabled audiences, rate limiting, layer failures.
  */
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublishHandler, type PublishHandlerOptions } from "../../src/notifications/server/http";
 import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
@@ -12,6 +13,8 @@ import { InvalidSettingError } from "../../src/notifications/shared/errors";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
 import { serveFetchHandler, type FetchServer } from "../helpers/fetch-server";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
+import { createDrizzleStore } from "../../src/notifications/server/store";
+import { openPgliteDatabase, type TestDatabase } from "../store/databases";
 
 const KEY = "test-api-key-0123456789abcdef";
 const USERS: Record<string, string> = { alice: "u-alice", bob: "u-bob" };
@@ -38,8 +41,9 @@ async function serve(options: PublishHandlerOptions): Promise<string> {
   return `${server.origin}/publish`;
 }
 
-function post(url: string, body: unknown, init: { key?: string | null; contentType?: string; raw?: string } = {}): Promise<Response> {
+function post(url: string, body: unknown, init: { key?: string | null; contentType?: string; raw?: string; idempotencyKey?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = { "content-type": init.contentType ?? "application/json" };
+  if (init.idempotencyKey !== undefined) headers["idempotency-key"] = init.idempotencyKey;
   const key = init.key === undefined ? KEY : init.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
   return fetch(url, { method: "POST", headers, body: init.raw ?? JSON.stringify(body) });
@@ -280,6 +284,69 @@ describe("rate limiting", () => {
     const limited = await serve({ apiKey: KEY, ratePerSecond: 1, now: () => 0 });
     for (let i = 0; i < 5; i++) expect((await post(limited, { audience: "all", text: "x" }, { key: "wrong-key-0123456789" })).status).toBe(401);
     expect((await post(limited, { audience: "all", text: "still-allowed" })).status).toBe(200);
+  });
+});
+
+describe("Idempotency-Key", () => {
+  let database: TestDatabase;
+  let stored: string;
+  const rowCount = async () => Number(((await database.db.execute(sql`select count(*)::int as n from notifications`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+
+  beforeAll(async () => {
+    database = await openPgliteDatabase();
+    const store = createDrizzleStore(database.db, { env: {} });
+    stored = await serve({ apiKey: KEY, ratePerSecond: 10_000, ...resolvers, runtime: () => ({ ...gateway.runtime, store }) });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("the same key twice answers the same id and stores one row; the frame carries that id both times", async () => {
+    const body = { audience: "user", username: "alice", text: "idempotent-http", level: "success" };
+    const first = await post(stored, body, { idempotencyKey: "import-7-finished" });
+    expect(first.status).toBe(200);
+    const answer = (await first.json()) as { sent: true; group: string; id: number };
+    expect(answer).toEqual({ sent: true, group: "user:u-alice", id: expect.any(Number) });
+    const again = await post(stored, body, { idempotencyKey: "import-7-finished" });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(answer);
+    await settle();
+    expect(await rowCount()).toBe(1);
+    const frames = alice.frames.filter((frame) => frame.type === "message" && frame.text === "idempotent-http");
+    expect(frames.map((frame) => (frame.type === "message" ? frame.id : null))).toEqual([answer.id, answer.id]);
+  });
+
+  it("another key, or none, is another notification", async () => {
+    const before = await rowCount();
+    const ids = [];
+    for (const idempotencyKey of ["k-1", "k-2", undefined, undefined]) {
+      const response = await post(stored, { audience: "all", text: "several" }, { idempotencyKey });
+      ids.push(((await response.json()) as { id: number }).id);
+    }
+    expect(new Set(ids).size).toBe(4);
+    expect(await rowCount()).toBe(before + 4);
+  });
+
+  it.each([
+    ["an empty key", "", /is empty/],
+    ["a key over 200 characters", "k".repeat(201), /is 201 characters long/],
+  ])("refuses %s with 400 and sends nothing", async (_name, idempotencyKey, reason) => {
+    const before = await rowCount();
+    const response = await post(stored, { audience: "all", text: "bad-idempotency-key" }, { idempotencyKey });
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { error: string; message: string; field: string };
+    expect(answer).toMatchObject({ error: "invalid_idempotency_key", field: "Idempotency-Key" });
+    expect(answer.message).toMatch(reason);
+    expect(answer.message).toMatch(/1 to 200 characters/);
+    await settle();
+    expect(anon.texts()).not.toContain("bad-idempotency-key");
+    expect(await rowCount()).toBe(before);
+  });
+
+  it("accepts a key of exactly 200 characters", async () => {
+    const response = await post(stored, { audience: "all", text: "longest-key" }, { idempotencyKey: "k".repeat(200) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ sent: true, id: expect.any(Number) });
   });
 });
 

@@ -3,6 +3,7 @@
  * throwaway PostgreSQL server, both migrated with the project's real migrations (drizzle/).
  * Time is the store's clock, moved by the tests: no sleeping.
  */
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDrizzleStore, type NotificationStore, type StorableFrame, type StoreSettings } from "../../src/notifications/server/store";
 import type { ProgressFrame } from "../../src/notifications/shared/protocol";
@@ -69,6 +70,80 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       const [row] = await store.pendingInbox("user:alice");
       expect(row?.text).toBe(`{"type":"message","id":${id},"text":"hello","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
       expect(row).toMatchObject({ id, group: "user:alice", inbox: true });
+    });
+  });
+
+  describe("idempotency keys", () => {
+    /** Rows stored under `key` (all rows when null). */
+    const rowCount = async (key?: string): Promise<number> => {
+      const result = await database.db.execute(
+        key === undefined ? sql`select count(*)::int as n from notifications` : sql`select count(*)::int as n from notifications where idempotency_key = ${key}`,
+      );
+      const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
+      return Number(rows[0]!.n);
+    };
+
+    it("the same key twice stores one row and answers the same id", async () => {
+      const store = makeStore();
+      const first = await store.save("user:alice", message("once"), { inbox: true, idempotencyKey: "k-1" });
+      const again = await store.save("user:alice", message("once"), { inbox: true, idempotencyKey: "k-1" });
+      expect(again).toBe(first);
+      expect(await rowCount()).toBe(1);
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["once"]);
+      // A later keyless save still gets a larger id.
+      expect(await store.save("user:alice", message("next"), { inbox: true })).toBeGreaterThan(first);
+    });
+
+    it("different keys store different rows", async () => {
+      const store = makeStore();
+      const a = await store.save("all", message("a"), { inbox: false, idempotencyKey: "k-a" });
+      const b = await store.save("all", message("b"), { inbox: false, idempotencyKey: "k-b" });
+      expect(b).toBeGreaterThan(a);
+      expect(await rowCount()).toBe(2);
+      expect(texts(await store.missedSince(["all"], 0))).toEqual(["a", "b"]);
+    });
+
+    it("concurrent saves with one key store exactly one row, and all answer its id", async () => {
+      const store = makeStore();
+      const ids = await Promise.all(Array.from({ length: 10 }, () => store.save("all", message("raced"), { inbox: false, idempotencyKey: "k-race" })));
+      expect(new Set(ids).size).toBe(1);
+      expect(await rowCount("k-race")).toBe(1);
+      expect(await rowCount()).toBe(1);
+      expect(await store.currentWatermark()).toBe(ids[0]);
+    });
+
+    it("concurrent keyed and keyless saves keep ids distinct and ordered", async () => {
+      const store = makeStore();
+      const saves = Array.from({ length: 20 }, (_, i) =>
+        store.save("all", message(`m${i}`), i % 2 === 0 ? { inbox: false, idempotencyKey: `k-${i % 4}` } : { inbox: false }),
+      );
+      const ids = await Promise.all(saves);
+      // Keys k-0 and k-2 were each used five times: 2 keyed rows + 10 keyless ones.
+      expect(await rowCount()).toBe(12);
+      expect(new Set(ids.filter((_, i) => i % 2 === 1)).size).toBe(10);
+      const replayed = (await store.missedSince(["all"], 0)).map((row) => row.id);
+      expect(replayed).toEqual([...new Set(ids)].sort((a, b) => a - b));
+    });
+
+    it("null and absent keys are unaffected: every save is a row", async () => {
+      const store = makeStore();
+      const ids = [
+        await store.save("all", message("x"), { inbox: false }),
+        await store.save("all", message("x"), { inbox: false, idempotencyKey: null }),
+        await store.save("all", message("x"), { inbox: false, idempotencyKey: undefined }),
+      ];
+      expect(new Set(ids).size).toBe(3);
+      expect(await rowCount()).toBe(3);
+    });
+
+    it("expires with its row: after the cleanup the key stores a new row", async () => {
+      const store = makeStore({ recoveryWindowMs: MINUTE });
+      const first = await store.save("all", message("old"), { inbox: false, idempotencyKey: "k-expiring" });
+      now += 2 * MINUTE;
+      expect(await store.deleteExpired()).toBe(1);
+      const second = await store.save("all", message("new"), { inbox: false, idempotencyKey: "k-expiring" });
+      expect(second).toBeGreaterThan(first);
+      expect(await rowCount("k-expiring")).toBe(1);
     });
   });
 

@@ -3,10 +3,11 @@
  * a throwaway Redis), gateways consume the stream through one consumer group over TCP. Real
  * gateways with the Redis layer, real websocket clients counting frames.
  */
+import { sql } from "drizzle-orm";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { createRedisLayer } from "../../src/notifications/server/layer/redis";
-import { startOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "../../src/notifications/server/layer/outbox-consumer";
+import { outboxIdempotencyKey, startOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "../../src/notifications/server/layer/outbox-consumer";
 import { OUTBOX_FIELD } from "../../src/notifications/server/layer/outbox";
 import { createUpstashPublisher, type UpstashPublisher } from "../../src/notifications/server/layer/upstash-publisher";
 import { notifyWith } from "../../src/notifications/server/send";
@@ -15,7 +16,9 @@ import type { ServerFrame } from "../../src/notifications/shared/protocol";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { UpstashTestServer } from "../helpers/upstash-server";
-import { startReplayServer } from "../replay/harness";
+import { messages, startReplayServer } from "../replay/harness";
+import { openBrowserSocket } from "../helpers/browser-socket";
+import type { ChannelLayer } from "../../src/notifications/server/layer/types";
 import { openPgliteDatabase } from "../store/databases";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -180,6 +183,69 @@ describeWithRedis("upstash durable hand-off", () => {
     expect(replayed.type === "message" && typeof replayed.id).toBe("number");
     await settle(server, [carol]);
     expect(count(carol, (f) => f.type === "message" && f.text === "inbox-while-down")).toBe(1);
+  });
+
+  it("a gateway that dies after storing and publishing, before XACK: the claimed entry is still one row and one id", async () => {
+    const database = await openPgliteDatabase();
+    cleanup.push(() => database.close());
+    const a = await startReplayServer({ database, layer: createRedisLayer({ url: redis.url, prefix, logger: quiet }) });
+    cleanup.push(() => a.close());
+    const b = await startReplayServer({ database, layer: createRedisLayer({ url: redis.url, prefix, logger: quiet }) });
+    cleanup.push(() => b.close());
+    const wire = await b.connect({ userId: "dora" });
+    const browser = await openBrowserSocket(b.url, "dora");
+    cleanup.push(async () => browser.dispose());
+
+    // Gateway A's consumer sends through a layer that publishes for real and then never returns:
+    // the row is stored, the frame is out, and the XACK that would follow never happens. To Redis
+    // that is a dead consumer: its entry stays pending until another claims it.
+    let published!: () => void;
+    const publishedOnce = new Promise<void>((resolve) => (published = resolve));
+    let revive!: () => void;
+    const frozen = new Promise<void>((resolve) => (revive = resolve));
+    const freezingLayer: ChannelLayer = {
+      kind: "freezing",
+      async publish(group, frame) {
+        await a.runtime.layer.publish(group, frame);
+        published();
+        await frozen;
+      },
+      subscribe: (group, listener) => a.runtime.layer.subscribe(group, listener),
+      close: async () => undefined,
+    };
+    const dying = consumer({ runtime: { ...a.runtime, layer: freezingLayer } }, { consumer: "gateway-a" });
+    cleanup.push(async () => {
+      revive(); // let the frozen send return so the consumer can stop (its late XACK is a no-op)
+      await dying.close();
+    });
+    await dying.ready();
+    const queued = await publisher.notify({ user: "dora" }, { message: "exactly-once", level: "success" });
+    await publishedOnce;
+    const first = await wire.next((frame) => frame.type === "message" && frame.text === "exactly-once");
+    expect(first.type === "message" && typeof first.id).toBe("number");
+    expect(((await admin.xpending(stream, "ncb-gateways")) as unknown[])[0]).toBe(1);
+    expect(dying.handled()).toBe(0);
+
+    // Gateway B claims the stale entry and sends it again.
+    const claimer = consumer(b, { consumer: "gateway-b", claimIdleMs: 300, claimIntervalMs: 100 });
+    await until("gateway B handled the claimed entry", () => claimer.handled() === 1);
+    await settle(b, [wire]);
+    await browser.until((frame) => frame.type === "message" && frame.text.startsWith("marker-"), "the marker");
+
+    const id = first.type === "message" ? first.id : undefined;
+    // Two frames on the wire (A's and B's), one id; one stored row under the entry's key; the page shows it once.
+    expect(messages(wire).filter((m) => m.text === "exactly-once")).toEqual([
+      { id, text: "exactly-once" },
+      { id, text: "exactly-once" },
+    ]);
+    expect(browser.messages().filter((m) => m.text === "exactly-once")).toEqual([{ id, text: "exactly-once" }]);
+    const stored = await database.db.execute(sql`select id, idempotency_key from notifications where frame like '%exactly-once%'`);
+    expect((stored as unknown as { rows: unknown[] }).rows).toEqual([{ id, idempotency_key: outboxIdempotencyKey(stream, queued.entryId) }]);
+    // The page acknowledged that one row: nothing of dora's is left to replay.
+    await b.nextAck((ack) => ack.id === id);
+    expect(await b.store.pendingInbox("user:dora")).toEqual([]);
+    expect(((await admin.xpending(stream, "ncb-gateways")) as unknown[])[0]).toBe(0);
+    expect(await admin.xlen(stream)).toBe(0);
   });
 
   it("bad input throws typed errors at the caller and queues nothing", async () => {

@@ -23,8 +23,10 @@ export {
   progressObject,
   progressChannel,
   currentWatermark,
+  checkIdempotencyKey,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "./send";
-export type { Payload, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef } from "./send";
+export type { Payload, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef } from "./send";
 export { getClientSettings, type ClientSettings } from "./client-settings";
 export { reauthenticateUser } from "./sessions";
 export { closeRuntime } from "./runtime";

@@ -22,6 +22,45 @@ export type SendResult =
 
 export type { Level, MessageOptions, ObjectRef, Target, UserRef };
 
+/** Longest idempotency key accepted. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** Options of `notify` / `notifyWith`. */
+export interface SendOptions {
+  /**
+   * Names this send so a retry is not a second notification (1 to 200 characters, e.g. a job id
+   * or `order-42-shipped`). Needs a store: with one, a send whose key is already stored stores
+   * nothing new and publishes the frame again under the ORIGINAL id (live browsers drop it as
+   * already seen, one that missed it gets it), and the result carries that id. Keys last as long
+   * as their rows: a user's inbox row `NOTIFICATIONS_INBOX_RETENTION_MS` (7 days), any other row
+   * `NOTIFICATIONS_RECOVERY_WINDOW_MS` (2 minutes) until the cleanup deletes it; then a key is new again.
+   * Reuse a key only for the same send: a reused key never stores the new content.
+   *
+   * Without a store the key is checked but cannot be honoured: live-only sends keep no memory,
+   * so every call is published. Progress is never stored per send either (it replaces the
+   * group's latest value), so a key on a progress update changes nothing.
+   */
+  idempotencyKey?: string;
+}
+
+/**
+ * Checks an idempotency key: `undefined` passes through, anything else must be a string of 1 to
+ * 200 characters. Throws `InvalidNotificationError` otherwise.
+ *
+ * @example
+ * checkIdempotencyKey("order-42-shipped") // "order-42-shipped"
+ * checkIdempotencyKey("")                 // throws InvalidNotificationError
+ */
+export function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== "string") throw new InvalidNotificationError("INVALID_ARGUMENT", `idempotencyKey must be a string, got ${key === null ? "null" : typeof key}.`);
+  if (key.length === 0) throw new InvalidNotificationError("INVALID_ARGUMENT", "idempotencyKey must not be empty.");
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new InvalidNotificationError("INVALID_ARGUMENT", `idempotencyKey is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed.`);
+  }
+  return key;
+}
+
 function buildFrame(payload: Payload, group: string): NotificationFrame {
   if (typeof payload !== "object" || payload === null) {
     throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
@@ -39,7 +78,13 @@ function buildFrame(payload: Payload, group: string): NotificationFrame {
  * With a store: saves the frame first (a message or redirect gets its id, a user target becomes an
  * inbox row, progress replaces the group's latest) and returns the wire text. Throws `StoreError`.
  */
-async function storeFirst(runtime: NotificationsRuntime, audience: AudienceKind, group: string, frame: NotificationFrame): Promise<{ text: string; id?: number }> {
+async function storeFirst(
+  runtime: NotificationsRuntime,
+  audience: AudienceKind,
+  group: string,
+  frame: NotificationFrame,
+  idempotencyKey: string | undefined,
+): Promise<{ text: string; id?: number }> {
   const store = runtime.store;
   if (!store) return { text: JSON.stringify(frame) };
   try {
@@ -48,7 +93,8 @@ async function storeFirst(runtime: NotificationsRuntime, audience: AudienceKind,
       return { text: JSON.stringify(frame) };
     }
     const { id: _none, ...storable } = frame;
-    const id = await store.save(group, storable, { inbox: audience === "user" });
+    // A known key answers the stored row's id: the frame below then goes out again under it.
+    const id = await store.save(group, storable, idempotencyKey === undefined ? { inbox: audience === "user" } : { inbox: audience === "user", idempotencyKey });
     // `id` right after `type`, as replayed copies carry it.
     const { type, ...fields } = storable;
     return { text: JSON.stringify({ type, id, ...fields }), id };
@@ -63,13 +109,18 @@ async function storeFirst(runtime: NotificationsRuntime, audience: AudienceKind,
  * audience's gate, then stores it (when the runtime has a store), then publishes one serialised
  * frame to the target's group. A failed publish after a successful store still throws
  * `PublishError`, but the row stays and is replayed on the next connect.
+ *
+ * `options.idempotencyKey` (see `SendOptions`): with a store, a repeated key stores nothing new
+ * and publishes again under the original id, so retrying after a failure is safe. Without a
+ * store it cannot be honoured (nothing remembers earlier sends) and every call is published.
  */
-export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload): Promise<SendResult> {
+export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload, options: SendOptions = {}): Promise<SendResult> {
   const { audience, group } = resolveTarget(target);
   const frame = buildFrame(payload, group);
+  const idempotencyKey = checkIdempotencyKey((options as SendOptions | null | undefined)?.idempotencyKey);
   const gate = audienceGate(runtime.settings, audience);
   if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
-  const { text, id } = await storeFirst(runtime, audience, group, frame);
+  const { text, id } = await storeFirst(runtime, audience, group, frame, idempotencyKey);
   try {
     await runtime.layer.publish(group, text);
   } catch (error) {
@@ -101,9 +152,11 @@ export async function currentWatermark(): Promise<number | null> {
  * await notify({ user: session.user.id }, { message: "Import finished", level: "success" });
  * await notify("all", { message: "Deploy in 5 minutes", level: "warning" });
  * await notify({ channel: jobId }, { progress: 40 });
+ * // Safe to retry (needs a store): a second call with the same key is not a second notification.
+ * await notify({ user: order.userId }, { message: "Order shipped" }, { idempotencyKey: `order-${order.id}-shipped` });
  */
-export function notify(target: Target, payload: Payload): Promise<SendResult> {
-  return notifyWith(getRuntime(), target, payload);
+export function notify(target: Target, payload: Payload, options?: SendOptions): Promise<SendResult> {
+  return notifyWith(getRuntime(), target, payload, options);
 }
 
 async function sent(result: Promise<SendResult>): Promise<boolean> {

@@ -8,6 +8,7 @@ export {
   DEFAULT_PUBLISH_RATE_PER_SECOND,
   MAX_PUBLISH_BODY_BYTES,
   MIN_API_KEY_LENGTH,
+  IDEMPOTENCY_KEY_HEADER,
   type PublishHandler,
   type PublishHandlerOptions,
 } from "./publish-handler";

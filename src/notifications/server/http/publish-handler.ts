@@ -5,12 +5,18 @@
  *   POST /api/notifications/publish
  *   Authorization: Bearer $NOTIFICATIONS_API_KEY
  *   Content-Type: application/json
+ *   Idempotency-Key: import-7-finished        (optional, 1–200 characters: a retry is not a second notification)
  *   {"audience":"user","username":"alice","text":"Your import finished","level":"success"}
+ *
+ * With `Idempotency-Key` and a store, a repeated key stores nothing new and answers the original
+ * id (the frame is published again under it, which browsers drop as already seen); keys last as
+ * long as their rows. Without a store the header is checked but cannot be honoured.
  *
  * Answers (always JSON, never cached):
  *   200 {sent:true, group[, id]}                 sent
  *   200 {sent:false, reason, setting, group}     the audience is switched off (a no-op, not an error)
- *   400 {error, message, field?}                 malformed body, invalid value, unknown user/table/row
+ *   400 {error, message, field?}                 malformed body, invalid value, unknown user/table/row,
+ *                                                malformed Idempotency-Key (error "invalid_idempotency_key")
  *   401 {error:"unauthorized"}                   missing or wrong key (WWW-Authenticate: Bearer)
  *   404 {error:"not_found"}                      the endpoint is off (NOTIFICATIONS_API_KEY unset)
  *   405 / 413 / 415                              not POST / body over 16 KB / not application/json
@@ -22,7 +28,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { TokenBucket } from "../rate-limit";
 import { InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors";
 import { getRuntime, type NotificationsRuntime } from "../runtime";
-import { notifyWith } from "../send";
+import { checkIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, notifyWith } from "../send";
 import { parseIntegerSetting } from "../settings";
 import { parsePublishRequest, PublishRequestError, resolvePublishRequest, type TargetResolvers } from "./publish-request";
 
@@ -37,6 +43,8 @@ export const PUBLISH_ENV_NAMES = {
 export const DEFAULT_PUBLISH_RATE_PER_SECOND = 20;
 /** Largest request body accepted, in bytes. */
 export const MAX_PUBLISH_BODY_BYTES = 16 * 1024;
+/** The request header carrying an idempotency key. */
+export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 /** Shortest API key accepted: a short key is guessable. */
 export const MIN_API_KEY_LENGTH = 16;
 
@@ -155,6 +163,19 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
       const wait = bucket.secondsUntilNext();
       return json(429, { error: "rate_limited", message: `Over ${rate} requests per second; retry in ${wait} s.` }, { "retry-after": String(wait) });
     }
+    const rawKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
+    let idempotencyKey: string | undefined;
+    try {
+      idempotencyKey = checkIdempotencyKey(rawKey ?? undefined);
+    } catch (error) {
+      if (!(error instanceof InvalidNotificationError)) throw error;
+      const why = rawKey === "" ? "is empty" : `is ${rawKey?.length} characters long`;
+      return json(400, {
+        error: "invalid_idempotency_key",
+        message: `The Idempotency-Key header ${why}: send 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, or leave the header out.`,
+        field: "Idempotency-Key",
+      });
+    }
     if (!isJsonContentType(request.headers.get("content-type"))) {
       return json(415, { error: "unsupported_media_type", message: "Send the body as JSON with Content-Type: application/json." });
     }
@@ -170,7 +191,7 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
 
     try {
       const resolved = await resolvePublishRequest(parsePublishRequest(body), resolvers);
-      const result = await notifyWith(runtimeOf(), resolved.target, resolved.payload);
+      const result = await notifyWith(runtimeOf(), resolved.target, resolved.payload, idempotencyKey === undefined ? {} : { idempotencyKey });
       return json(200, result);
     } catch (error) {
       if (error instanceof PublishRequestError) {

@@ -11,18 +11,23 @@
  * - An entry that can never be sent (malformed, invalid target) is logged and dropped, not
  *   retried forever. A disabled audience is a no-op, acknowledged.
  * - A `PublishError` after the store saved the row is acknowledged: the row is replayed on the
- *   next connect, and a retry would store it twice. Without a store it stays pending and is
- *   retried after `claimIdleMs`.
+ *   next connect. Without a store it stays pending and is retried after `claimIdleMs`.
+ * - Every entry is sent with the idempotency key `outbox:<stream>:<entry id>` (see
+ *   `outboxIdempotencyKey`). A consumer that dies between storing/publishing and acknowledging
+ *   leaves the entry to another, which then finds the stored row: nothing is stored twice, and
+ *   the frame goes out again under the SAME id, which browsers drop as already seen.
  *
- * Delivery is once per entry while consumers live; a consumer that dies between publishing and
- * acknowledging leaves that one entry to be sent again by another (at-least-once in that window).
+ * With a store, each message or redirect is therefore stored and shown once even across a crash.
+ * Without a store there is nothing to remember the first attempt by: in that window the entry is
+ * published twice (at-least-once), under no id. (Progress is a latest value, not a stored row: a
+ * repeat carries the same percent.)
  */
 import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { InvalidNotificationError, NotificationError, PublishError } from "../../shared/errors";
 import { getRuntime, type NotificationsRuntime } from "../runtime";
-import { notifyWith } from "../send";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, notifyWith } from "../send";
 import { decodeOutboxEntry, DEFAULT_OUTBOX_GROUP, DEFAULT_OUTBOX_STREAM, OUTBOX_FIELD } from "./outbox";
 import { parseRedisUrl } from "./redis";
 
@@ -66,6 +71,19 @@ type StreamEntry = [id: string, fields: string[] | null];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The idempotency key an outbox entry is stored under: `outbox:<stream>:<entry id>`, the same
+ * whichever consumer handles it (a stream name too long to fit is replaced by its hash).
+ *
+ * @example
+ * outboxIdempotencyKey("ncb:outbox", "1718000000000-0") // "outbox:ncb:outbox:1718000000000-0"
+ */
+export function outboxIdempotencyKey(stream: string, entryId: string): string {
+  const key = `outbox:${stream}:${entryId}`;
+  if (key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) return key;
+  return `outbox:${createHash("sha256").update(stream, "utf8").digest("hex").slice(0, 32)}:${entryId}`;
+}
 
 /**
  * Starts consuming the outbox in this gateway process. Returns at once; reading goes on in the
@@ -132,10 +150,11 @@ export function startOutboxConsumer(options: OutboxConsumerOptions): OutboxConsu
       const entry = decodeOutboxEntry(json);
       const runtime = runtimeOf();
       try {
-        const result = await notifyWith(runtime, entry.target, entry.payload);
+        // Keyed by the entry: a claimed entry another consumer already stored maps to that row and id.
+        const result = await notifyWith(runtime, entry.target, entry.payload, { idempotencyKey: outboxIdempotencyKey(stream, id) });
         if (!result.sent) logger.info(`[notifications] outbox: No-op for ${result.group}: ${result.setting} is off (entry ${id}).`);
       } catch (error) {
-        // Stored but not published: the store replays it; sending it again would store it twice.
+        // Stored but not published: the store replays it on the next connect.
         if (!(error instanceof PublishError && runtime.store)) throw error;
         logger.warn(`[notifications] outbox: entry ${id}: ${error.message}`);
       }

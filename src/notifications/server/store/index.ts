@@ -6,6 +6,10 @@
  * visible in the order they were drawn, across every process sharing the database. Without it
  * a row with a lower id could commit after a higher one, and a client that already reported the
  * higher id would never be sent the lower one.
+ *
+ * Idempotency keys: a save with a key that is already stored inserts nothing and answers the
+ * existing row's id (`ON CONFLICT … DO NOTHING`, then a look-up). Keys are kept as long as their
+ * rows, i.e. until the row expires (inbox retention or recovery window) and is cleaned up.
  */
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -14,7 +18,7 @@ import { readStoreSettings, type StoreSettings } from "./settings";
 import { notificationProgress, notifications } from "./schema";
 import type { NotificationStore, StorableFrame, StoredNotification } from "./types";
 
-export type { CleanupOptions, NotificationStore, StorableFrame, StoredNotification } from "./types";
+export type { CleanupOptions, NotificationStore, SaveOptions, StorableFrame, StoredNotification } from "./types";
 export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings";
 export { notifications, notificationProgress } from "./schema";
 
@@ -107,22 +111,37 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
   const store: NotificationStore = {
     settings,
 
-    async save(group, frame, { inbox }) {
+    async save(group, frame, { inbox, idempotencyKey = null }) {
       const now = clock();
       const expiresAt = new Date(now.getTime() + (inbox ? settings.inboxRetentionMs : settings.recoveryWindowMs));
       const { id: _ignored, ...withoutId } = frame as StorableFrame & { id?: unknown };
-      // The lock is taken by the materialised CTE before the row (and its id) is produced,
-      // and released when this single-statement transaction commits.
-      const [row] = await execute(sql`
-        with ordered as materialized (select pg_advisory_xact_lock(${sql.raw(String(ID_ORDER_LOCK_KEY))}))
-        insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at")
-        select ${group}::text, ${frame.type}::text, ${JSON.stringify(withoutId)}::text, ${inbox}::boolean,
-               ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz
-        from ordered
-        returning "id"`);
-      const id = Number(row?.id);
-      if (!isId(id)) throw new Error(`The database returned no id for the stored notification (got ${String(row?.id)}).`);
-      return id;
+      const key = idempotencyKey ?? null;
+      // Two rounds at most: a keyed row found in conflict can be deleted (expired) before it is
+      // looked up; the second insert then succeeds.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // The lock is taken by the materialised CTE before the row (and its id) is produced,
+        // and released when this single-statement transaction commits. A concurrent save with
+        // the same key waits for that lock, then sees the committed row and inserts nothing.
+        const [row] = await execute(sql`
+          with ordered as materialized (select pg_advisory_xact_lock(${sql.raw(String(ID_ORDER_LOCK_KEY))}))
+          insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at", "idempotency_key")
+          select ${group}::text, ${frame.type}::text, ${JSON.stringify(withoutId)}::text, ${inbox}::boolean,
+                 ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz, ${key}::text
+          from ordered
+          on conflict ("idempotency_key") where "idempotency_key" is not null do nothing
+          returning "id"`);
+        if (row === undefined && key !== null) {
+          const [existing] = await execute(sql`select "id" from ${notifications} where "idempotency_key" = ${key}::text`);
+          if (existing === undefined) continue;
+          const id = Number(existing.id);
+          if (!isId(id)) throw new Error(`The database returned no id for idempotency key ${JSON.stringify(key)} (got ${String(existing.id)}).`);
+          return id;
+        }
+        const id = Number(row?.id);
+        if (!isId(id)) throw new Error(`The database returned no id for the stored notification (got ${String(row?.id)}).`);
+        return id;
+      }
+      throw new Error(`Could not store or find the notification with idempotency key ${JSON.stringify(key)}.`);
     },
 
     async saveProgress(group, frame) {

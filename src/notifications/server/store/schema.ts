@@ -4,7 +4,7 @@
  * generate a migration after changing it: `npm run db:generate` (never edit drizzle/ by hand).
  */
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
  * One stored message or redirect. `id` is the id the frame carries on the wire; ids only grow.
@@ -24,6 +24,11 @@ export const notifications = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
     /** Set by the first acknowledgement from any of the user's sockets (inbox rows only). */
     ackedAt: timestamp("acked_at", { withTimezone: true, mode: "date" }),
+    /**
+     * The sender's idempotency key, if it gave one: a second save with the same key returns this
+     * row's id instead of inserting. The key lives as long as its row (deleted with it at expiry).
+     */
+    idempotencyKey: text("idempotency_key"),
   },
   (table) => [
     // Recovery after reconnect: WHERE group = ANY(...) AND NOT inbox AND id > $lastId.
@@ -32,6 +37,8 @@ export const notifications = pgTable(
     index("notifications_inbox_pending_idx").on(table.group, table.id).where(sql`${table.inbox} and ${table.ackedAt} is null`),
     // Periodic cleanup: WHERE expires_at <= now.
     index("notifications_expires_at_idx").on(table.expiresAt),
+    // Idempotent saves: INSERT … ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL.
+    uniqueIndex("notifications_idempotency_key_idx").on(table.idempotencyKey).where(sql`${table.idempotencyKey} is not null`),
   ],
 );
 

@@ -17,6 +17,14 @@ export interface StoredNotification {
   text: string;
 }
 
+/** Options of `NotificationStore.save`. */
+export interface SaveOptions {
+  /** True for a user-targeted row (the durable inbox). */
+  inbox: boolean;
+  /** Names this notification: a second save with the same key returns the first row's id. */
+  idempotencyKey?: string | null;
+}
+
 export interface CleanupOptions {
   /** Default: the store's `cleanupIntervalMs` setting. */
   intervalMs?: number;
@@ -31,8 +39,12 @@ export interface NotificationStore {
   /**
    * Stores a message or redirect for `group` and returns its id (larger than every id already
    * visible). `inbox` marks a user-targeted row: replayed until acknowledged or expired.
+   *
+   * With `idempotencyKey`: when a row with that key exists, nothing is inserted and that row's id
+   * is returned (atomically, also under concurrent saves). A key is remembered as long as its row:
+   * once the row expired and was deleted, the same key stores a new row.
    */
-  save(group: string, frame: StorableFrame, options: { inbox: boolean }): Promise<number>;
+  save(group: string, frame: StorableFrame, options: SaveOptions): Promise<number>;
   /** Replaces the latest progress of `group`. */
   saveProgress(group: string, frame: ProgressFrame): Promise<void>;
   /** Unacknowledged, unexpired inbox rows of one user group, oldest first, at most `limit` (default `inboxReplayMax`). */

@@ -1,0 +1,2 @@
+ALTER TABLE "notifications" ADD COLUMN "idempotency_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_idempotency_key_idx" ON "notifications" USING btree ("idempotency_key") WHERE "notifications"."idempotency_key" is not null;
