@@ -10,7 +10,6 @@
  * publish after an answer meets exactly the state that answer describes.
  */
 import { AppRouterContext } from "next/dist/shared/lib/app-router-context.shared-runtime";
-import type { AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
 import { createElement, useEffect } from "react";
 import type { ReactNode } from "react";
 import { flushSync } from "react-dom";
@@ -24,17 +23,10 @@ import * as api from "../../src/notifications/server";
 import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
 import { startTestGateway, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
+import { fakeRouter, pollUntil } from "./helpers";
 import { sessionCookie, TEST_SECRET } from "../helpers/sessions";
 
-const router = {
-  push: () => {},
-  replace: () => {},
-  refresh: () => {},
-  back: () => {},
-  forward: () => {},
-  prefetch: () => {},
-  hmrRefresh: () => {},
-} as unknown as AppRouterInstance;
+const router = fakeRouter();
 
 let server: TestGateway;
 let left: string[];
@@ -76,13 +68,7 @@ async function gatedBrowser(userId: string): Promise<WebSocketConstructor> {
   return GatedWebSocket as unknown as WebSocketConstructor;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(frames)}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+const until = (condition: () => boolean, what: string) => pollUntil(condition, what, 5_000, () => `frames: ${JSON.stringify(frames)}`);
 
 function Record() {
   const client = useNotificationClient();

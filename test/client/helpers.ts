@@ -4,8 +4,12 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
+import { createElement, type ReactNode } from "react";
 import { WebSocket, WebSocketServer } from "ws";
 import type { RawData } from "ws";
+import { ConnectionIndicator } from "../../src/notifications/client/connection-indicator";
+import { NotificationsProvider, type NotificationsProviderProps } from "../../src/notifications/client/provider";
 import type { ConnectionState, WebSocketConstructor } from "../../src/notifications/client/socket";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
 
@@ -194,4 +198,40 @@ export class CountingTarget extends EventTarget {
 /** A `pageshow` event as a browser fires it; `persisted` is true on a bfcache restore. */
 export function pageShow(persisted: boolean): Event {
   return Object.assign(new Event("pageshow"), { persisted });
+}
+
+/** A Next App Router stand-in for provider tests; override what a test watches. */
+export function fakeRouter(overrides: { push?: (href: string) => void; refresh?: () => void } = {}): AppRouterInstance {
+  const noop = () => {};
+  return {
+    push: overrides.push ?? noop,
+    replace: noop,
+    refresh: overrides.refresh ?? noop,
+    back: noop,
+    forward: noop,
+    prefetch: noop,
+    hmrRefresh: noop,
+  } as unknown as AppRouterInstance;
+}
+
+/**
+ * Polls `condition` until it holds (React commits on its own schedule, so there is no event to
+ * await); throws naming `what` — plus `detail()`, when given — after `timeoutMs`.
+ */
+export async function pollUntil(condition: () => boolean, what: string, timeoutMs = 5_000, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail ? `; ${detail()}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** `<NotificationsProvider>` as the provider tests use it: user u1, a real ws, fast backoff, an indicator. */
+export function providerElement(props: Partial<NotificationsProviderProps>, ...children: ReactNode[]): ReactNode {
+  return createElement(
+    NotificationsProvider,
+    { userId: "u1", WebSocket: NodeWebSocket, backoff: { initialMs: 10, jitter: 0 }, ...props },
+    createElement(ConnectionIndicator),
+    ...children,
+  );
 }

@@ -5,7 +5,6 @@
  * never plays before a user gesture.
  */
 import { AppRouterContext } from "next/dist/shared/lib/app-router-context.shared-runtime";
-import type { AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
 import { createElement } from "react";
 import type { ReactNode } from "react";
 import { flushSync } from "react-dom";
@@ -17,35 +16,19 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ChannelSubscription,
   CHIME_NOTES,
-  ConnectionIndicator,
   createChime,
-  NotificationsProvider,
   useSubscribedChannels,
 } from "../../src/notifications/client";
 import type { NotificationsProviderProps } from "../../src/notifications/client";
-import { NodeWebSocket, startServer } from "./helpers";
+import { fakeRouter, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 
 let server: TestServer;
 let container: HTMLElement;
 let root: Root | null;
-const router = {
-  push: () => {},
-  replace: () => {},
-  refresh: () => {},
-  back: () => {},
-  forward: () => {},
-  prefetch: () => {},
-  hmrRefresh: () => {},
-} as unknown as AppRouterInstance;
+const router = fakeRouter();
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const until = pollUntil;
 
 const stateOf = () => container.querySelector<HTMLElement>('[data-testid="connection-state"]')?.dataset.state;
 const toasts = () => [...document.querySelectorAll<HTMLElement>('[data-testid="notification-toast"]')];
@@ -55,14 +38,7 @@ function render(element: ReactNode) {
   flushSync(() => root!.render(createElement(AppRouterContext, { value: router }, element)));
 }
 
-function provider(props: Partial<NotificationsProviderProps>, ...children: ReactNode[]) {
-  return createElement(
-    NotificationsProvider,
-    { userId: "u1", WebSocket: NodeWebSocket, backoff: { initialMs: 10, jitter: 0 }, ...props },
-    createElement(ConnectionIndicator),
-    ...children,
-  );
-}
+const provider = providerElement;
 
 async function renderOpen(props: Partial<NotificationsProviderProps> = {}, ...children: ReactNode[]) {
   render(provider(props, ...children));

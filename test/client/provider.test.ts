@@ -4,7 +4,6 @@
  * toasts, redirects, progress and per-page subscriptions.
  */
 import { AppRouterContext } from "next/dist/shared/lib/app-router-context.shared-runtime";
-import type { AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
 import { createElement, StrictMode, useState } from "react";
 import type { ReactNode } from "react";
 import { createRoot } from "react-dom/client";
@@ -14,14 +13,12 @@ import { renderToString } from "react-dom/server";
 import toast from "react-hot-toast";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  ConnectionIndicator,
-  NotificationsProvider,
   ProgressBar,
   useChannelSubscription,
   useNotifications,
 } from "../../src/notifications/client";
 import type { NotificationFrame, NotificationsProviderProps } from "../../src/notifications/client";
-import { NodeWebSocket, startServer } from "./helpers";
+import { fakeRouter, NodeWebSocket, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 
 let server: TestServer;
@@ -31,27 +28,15 @@ let pushes: string[];
 /** `router.refresh()` calls, and what the test makes a refresh do (re-render the layout). */
 let refreshes: number;
 let onRefresh: () => void;
-const router = {
-  push: (href: string) => pushes.push(href),
-  replace: () => {},
+const router = fakeRouter({
+  push: (href) => pushes.push(href),
   refresh: () => {
     refreshes += 1;
     onRefresh();
   },
-  back: () => {},
-  forward: () => {},
-  prefetch: () => {},
-  hmrRefresh: () => {},
-} as unknown as AppRouterInstance;
+});
 
-/** Polls a condition (DOM or server state); used where React commits on its own schedule. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const until = pollUntil;
 
 const $ = (selector: string) => container.querySelector<HTMLElement>(selector);
 const $$ = (selector: string) => [...document.querySelectorAll<HTMLElement>(selector)];
@@ -63,14 +48,7 @@ function render(element: ReactNode, strict = false) {
   flushSync(() => root!.render(strict ? createElement(StrictMode, null, tree) : tree));
 }
 
-function provider(props: Partial<NotificationsProviderProps>, ...children: ReactNode[]) {
-  return createElement(
-    NotificationsProvider,
-    { userId: "u1", WebSocket: NodeWebSocket, backoff: { initialMs: 10, jitter: 0 }, ...props },
-    createElement(ConnectionIndicator),
-    ...children,
-  );
-}
+const provider = providerElement;
 
 async function renderOpen(props: Partial<NotificationsProviderProps> = {}, ...children: ReactNode[]) {
   render(provider(props, ...children));
