@@ -73,7 +73,7 @@ describe("durable inbox", () => {
     // Replayed before hello, in the wire format, id right after type.
     expect(alice.frames.findIndex(isText("Your import finished!"))).toBeLessThan(helloIndex(alice));
     expect(alice.raw[0]).toBe(
-      `{"type":"message","id":${replayed!.id},"text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false}`,
+      `{"type":"message","id":${replayed!.id},"ack":true,"text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false}`,
     );
 
     ack(alice, replayed!.id!);
@@ -129,7 +129,7 @@ describe("durable inbox", () => {
     const s = await start();
     await api.redirectUser("alice", "/reports/42");
     const alice = await s.connect({ userId: "alice" });
-    expect(alice.frames[0]).toEqual({ type: "redirect", id: expect.any(Number), url: "/reports/42" });
+    expect(alice.frames[0]).toEqual({ type: "redirect", id: expect.any(Number), ack: true, url: "/reports/42" });
   });
 
   it("replay goes to the connecting socket only: an already-open tab gets no duplicate", async () => {
@@ -236,8 +236,8 @@ describe("progress", () => {
     expect(progress).toHaveLength(2);
     expect(progress).toEqual(
       expect.arrayContaining([
-        { type: "progress", progress: true, percent: "60%", channel: "job-1" },
-        { type: "progress", progress: true, percent: "25%", channel: "user:alice" },
+        { type: "progress", progress: true, percent: "60%", channel: "job-1", v: expect.any(Number) },
+        { type: "progress", progress: true, percent: "25%", channel: "user:alice", v: expect.any(Number) },
       ]),
     );
     expect(atConnect.frames.findIndex((frame) => frame.type === "progress" && frame.channel === "job-1")).toBeLessThan(helloIndex(atConnect));
@@ -247,7 +247,7 @@ describe("progress", () => {
     expect(later.frames.filter((frame) => frame.type === "progress")).toEqual([]);
     later.send(JSON.stringify({ type: "subscribe", ref: "r1", channels: ["job-2"] }));
     await later.next((frame) => frame.type === "subscribed" && frame.ref === "r1");
-    expect(later.frames.filter((frame) => frame.type === "progress")).toEqual([{ type: "progress", progress: true, percent: "80%", channel: "job-2" }]);
+    expect(later.frames.filter((frame) => frame.type === "progress")).toEqual([{ type: "progress", progress: true, percent: "80%", channel: "job-2", v: expect.any(Number) }]);
   });
 });
 
@@ -333,7 +333,7 @@ describe("durability and failures", () => {
       save: (...args) => (storeDown ? Promise.reject(new Error("database is down")) : store.save(...args)),
       saveProgress: (...args) => (storeDown ? Promise.reject(new Error("database is down")) : store.saveProgress(...args)),
       pendingInbox: (...args) => (storeDown ? Promise.reject(new Error("database is down")) : store.pendingInbox(...args)),
-      ack: (...args) => (storeDown ? Promise.reject(new Error("database is down")) : store.ack(...args)),
+      ackInbox: (...args) => (storeDown ? Promise.reject(new Error("database is down")) : store.ackInbox(...args)),
     });
     const logged: string[] = [];
     const logger = { warn: (text: string) => logged.push(text), error: (text: string) => logged.push(text) };

@@ -24,7 +24,7 @@ export interface TestDatabase {
 }
 
 async function truncate(db: StoreDatabase): Promise<void> {
-  await db.execute(sql`truncate table notifications, notification_progress restart identity`);
+  await db.execute(sql`truncate table notifications, notification_progress, notification_revocations restart identity`);
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDrizzleStore, type NotificationStore, type StorableFrame, type StoreSettings } from "../../src/notifications/server/store";
+import { createDrizzleStore, storedWireText, type NotificationStore, type StorableFrame, type StoreSettings } from "../../src/notifications/server/store";
+import { IdempotencyConflictError } from "../../src/notifications/shared/errors";
 import type { ProgressFrame } from "../../src/notifications/shared/protocol";
 import { describeWithPostgres, startPostgresServer, type PostgresServer } from "../helpers/postgres-server";
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from "./databases";
@@ -68,7 +69,7 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       const store = makeStore();
       const id = await store.save("user:alice", message("hello"), { inbox: true });
       const [row] = await store.pendingInbox("user:alice");
-      expect(row?.text).toBe(`{"type":"message","id":${id},"text":"hello","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
+      expect(row?.text).toBe(`{"type":"message","id":${id},"ack":true,"text":"hello","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
       expect(row).toMatchObject({ id, group: "user:alice", inbox: true });
     });
   });
@@ -115,7 +116,7 @@ function storeContract(open: () => Promise<TestDatabase>): void {
     it("concurrent keyed and keyless saves keep ids distinct and ordered", async () => {
       const store = makeStore();
       const saves = Array.from({ length: 20 }, (_, i) =>
-        store.save("all", message(`m${i}`), i % 2 === 0 ? { inbox: false, idempotencyKey: `k-${i % 4}` } : { inbox: false }),
+        i % 2 === 0 ? store.save("all", message(`k-${i % 4}`), { inbox: false, idempotencyKey: `k-${i % 4}` }) : store.save("all", message(`m${i}`), { inbox: false }),
       );
       const ids = await Promise.all(saves);
       // Keys k-0 and k-2 were each used five times: 2 keyed rows + 10 keyless ones.
@@ -134,6 +135,26 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       ];
       expect(new Set(ids).size).toBe(3);
       expect(await rowCount()).toBe(3);
+    });
+
+    it("is scoped to the recipient and the kind: the same key for another user or kind is another send", async () => {
+      const store = makeStore();
+      const alice = await store.save("user:alice", message("shipped"), { inbox: true, idempotencyKey: "order-1" });
+      const bob = await store.save("user:bob", message("shipped"), { inbox: true, idempotencyKey: "order-1" });
+      const redirect = await store.save("user:alice", { type: "redirect", url: "/orders/1" }, { inbox: true, idempotencyKey: "order-1" });
+      expect(new Set([alice, bob, redirect]).size).toBe(3);
+      expect(await rowCount("order-1")).toBe(3);
+      expect(texts(await store.pendingInbox("user:bob"))).toEqual(["shipped"]);
+    });
+
+    it("refuses a reuse with different content, naming the existing row, and stores nothing", async () => {
+      const store = makeStore();
+      const first = await store.save("user:alice", message("Order 1 shipped"), { inbox: true, idempotencyKey: "order-1" });
+      const refused = await store.save("user:alice", message("Order 2 shipped"), { inbox: true, idempotencyKey: "order-1" }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(IdempotencyConflictError);
+      expect(refused).toMatchObject({ code: "IDEMPOTENCY_CONFLICT", existingId: first });
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["Order 1 shipped"]);
+      expect(await rowCount()).toBe(1);
     });
 
     it("expires with its row: after the cleanup the key stores a new row", async () => {
@@ -157,10 +178,10 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       expect(texts(await store.pendingInbox("user:alice"))).toEqual(["a", "b"]);
       expect(await store.pendingInbox("user:alice")).toHaveLength(2); // reading does not consume
 
-      expect(await store.ack(a, { groups: ["all", "authenticated", "user:alice"] })).toBe(true);
+      expect(await store.ackInbox([{ group: "user:alice", id: a }])).toBe(1);
       expect((await store.pendingInbox("user:alice")).map((row) => row.id)).toEqual([b]);
-      // A second ack (another tab, or a retry) still counts and changes nothing.
-      expect(await store.ack(a, { groups: new Set(["user:alice"]) })).toBe(true);
+      // A second ack (another tab, or a retry) changes nothing.
+      expect(await store.ackInbox([{ group: "user:alice", id: a }])).toBe(0);
       expect((await store.pendingInbox("user:alice")).map((row) => row.id)).toEqual([b]);
       expect(texts(await store.pendingInbox("user:bob"))).toEqual(["for bob"]);
     });
@@ -190,32 +211,78 @@ function storeContract(open: () => Promise<TestDatabase>): void {
     });
   });
 
-  describe("ack", () => {
-    it("is refused for a socket that lacks the row's group (another user's row)", async () => {
+  describe("ackInbox", () => {
+    it("marks many rows of many users in one call, each only in its own group", async () => {
+      const store = makeStore();
+      const a1 = await store.save("user:alice", message("a1"), { inbox: true });
+      const a2 = await store.save("user:alice", message("a2"), { inbox: true });
+      const b1 = await store.save("user:bob", message("b1"), { inbox: true });
+      const marked = await store.ackInbox([
+        { group: "user:alice", id: a1 },
+        { group: "user:bob", id: b1 },
+        { group: "user:bob", id: a2 }, // alice's row acked as bob's: ignored
+      ]);
+      expect(marked).toBe(2);
+      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["a2"]);
+      expect(await store.pendingInbox("user:bob")).toEqual([]);
+    });
+
+    it("changes nothing for another user's row, unknown or malformed ids, or an empty batch", async () => {
       const store = makeStore();
       const id = await store.save("user:alice", message("private"), { inbox: true });
-      expect(await store.ack(id, { groups: ["all", "authenticated", "user:bob"] })).toBe(false);
-      expect(await store.ack(id, { groups: ["user:alice2"] })).toBe(false);
-      expect(await store.ack(id, { groups: [] })).toBe(false);
+      expect(await store.ackInbox([{ group: "user:bob", id }])).toBe(0);
+      expect(await store.ackInbox([{ group: "user:alice2", id }])).toBe(0);
+      expect(await store.ackInbox([])).toBe(0);
+      for (const bad of [id + 1, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, "1" as unknown as number, null as unknown as number]) {
+        expect({ bad, marked: await store.ackInbox([{ group: "user:alice", id: bad }]) }).toEqual({ bad, marked: 0 });
+      }
       expect(texts(await store.pendingInbox("user:alice"))).toEqual(["private"]);
     });
 
-    it("is refused for unknown and malformed ids", async () => {
-      const store = makeStore();
-      const id = await store.save("user:alice", message("x"), { inbox: true });
-      const groups = ["user:alice"];
-      for (const bad of [id + 1, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, "1" as unknown as number, null as unknown as number]) {
-        expect({ bad, counted: await store.ack(bad, { groups }) }).toEqual({ bad, counted: false });
-      }
-      expect(texts(await store.pendingInbox("user:alice"))).toEqual(["x"]);
-    });
-
-    it("of a broadcast row counts for a member but hides it from nobody", async () => {
+    it("never hides a broadcast row (only inbox rows take acks)", async () => {
       const store = makeStore();
       const id = await store.save("all", message("news"), { inbox: false });
-      expect(await store.ack(id, { groups: ["all"] })).toBe(true);
-      expect(await store.ack(id, { groups: ["authenticated"] })).toBe(false);
+      expect(await store.ackInbox([{ group: "all", id }])).toBe(0);
       expect(texts(await store.missedSince(["all"], 0))).toEqual(["news"]);
+    });
+
+    it("is one statement for a large batch", async () => {
+      const store = makeStore();
+      const ids: number[] = [];
+      for (let i = 0; i < 300; i++) ids.push(await store.save("user:alice", message(`m${i}`), { inbox: true }));
+      expect(await store.ackInbox(ids.map((id) => ({ group: "user:alice", id })))).toBe(300);
+      expect(await store.pendingInbox("user:alice")).toEqual([]);
+    });
+  });
+
+  describe("wire text", () => {
+    it("puts id after type and asks for an ack on inbox rows only", async () => {
+      const store = makeStore();
+      const inbox = await store.save("user:alice", message("mine"), { inbox: true });
+      const broadcast = await store.save("all", message("ours"), { inbox: false });
+      const [pending] = await store.pendingInbox("user:alice");
+      const [missed] = await store.missedSince(["all"], 0);
+      expect(pending!.text).toBe(`{"type":"message","id":${inbox},"ack":true,"text":"mine","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
+      expect(missed!.text).toBe(`{"type":"message","id":${broadcast},"text":"ours","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
+      expect(pending!.text).toBe(storedWireText(message("mine"), inbox, true));
+    });
+  });
+
+  describe("revocations", () => {
+    it("records sessions and users, answers only what is revoked and not expired, and only moves forward", async () => {
+      const store = makeStore();
+      const revokedAt = now;
+      await store.revoke({ sessionId: "s-1" }, { expiresAt: new Date(now + DAY) });
+      await store.revoke({ userId: "42" }, { at: new Date(now - MINUTE), expiresAt: new Date(now + DAY) });
+      // An older revocation of the same subject does not move it back.
+      await store.revoke({ userId: "42" }, { at: new Date(now - DAY), expiresAt: new Date(now + MINUTE) });
+      const found = await store.revocations([{ sessionId: "s-1" }, { sessionId: "s-2" }, { userId: "42" }, { userId: "7" }]);
+      expect(Object.fromEntries(found)).toEqual({ "session:s-1": revokedAt, "user:42": revokedAt - MINUTE });
+      expect((await store.revocations([])).size).toBe(0);
+
+      now += DAY + 1;
+      expect((await store.revocations([{ sessionId: "s-1" }, { userId: "42" }])).size).toBe(0);
+      expect(await store.deleteExpired()).toBe(2);
     });
   });
 
@@ -264,11 +331,25 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       await store.saveProgress("job-1", progress("job-1", "60%"));
       await store.saveProgress("user:alice", progress("user:alice", "5%"));
       const latest = await store.latestProgress(["job-1", "user:alice", "job-2"]);
-      expect(latest.sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([progress("job-1", "60%"), progress("user:alice", "5%")]);
+      expect(latest.sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([
+        { ...progress("job-1", "60%"), v: 2 },
+        { ...progress("user:alice", "5%"), v: 1 },
+      ]);
       expect(await store.latestProgress(["job-2"])).toEqual([]);
       expect(await store.latestProgress([])).toEqual([]);
       // Progress never takes an id.
       expect(await store.currentWatermark()).toBe(0);
+    });
+
+    it("answers a version that grows with every update, also under concurrent updates", async () => {
+      const store = makeStore();
+      expect(await store.saveProgress("job-1", progress("job-1", "1%"))).toBe(1);
+      const versions = await Promise.all(Array.from({ length: 10 }, (_, i) => store.saveProgress("job-1", progress("job-1", `${i + 2}%`))));
+      expect([...versions].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      const [latest] = await store.latestProgress(["job-1"]);
+      expect(latest!.v).toBe(11);
+      // The stored value is the one that got the highest version.
+      expect(latest!.percent).toBe(`${versions.indexOf(11) + 2}%`);
     });
   });
 
@@ -288,7 +369,7 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       expect(texts(await store.pendingInbox("user:alice"))).toEqual(["fresh inbox"]);
       expect(texts(await store.missedSince(["all"], 0))).toEqual(["fresh broadcast"]);
       expect((await store.latestProgress(["job-old", "job-new"])).map((frame) => frame.channel)).toEqual(["job-new"]);
-      expect(await store.ack(oldInbox, { groups: ["user:alice"] })).toBe(false);
+      expect(await store.ackInbox([{ group: "user:alice", id: oldInbox }])).toBe(0);
       expect(await store.deleteExpired()).toBe(0);
       // An explicit time works too.
       expect(await store.deleteExpired(new Date(now + 2 * DAY))).toBe(3);

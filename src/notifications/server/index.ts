@@ -46,5 +46,6 @@ export {
   InvalidSettingError,
   PublishError,
   StoreError,
+  IdempotencyConflictError,
   type NotificationErrorCode,
 } from "../shared/errors";

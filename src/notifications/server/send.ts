@@ -7,6 +7,7 @@ import type { Level, NotificationFrame } from "../shared/protocol";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience";
 import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload";
 import { getRuntime, type NotificationsRuntime } from "./runtime";
+import { storedWireText } from "./store/wire";
 import { audienceGate, type AudienceKind } from "./settings";
 
 /** What to send. */
@@ -89,15 +90,17 @@ async function storeFirst(
   if (!store) return { text: JSON.stringify(frame) };
   try {
     if (frame.type === "progress") {
-      await store.saveProgress(group, frame);
-      return { text: JSON.stringify(frame) };
+      // The version travels with the frame: a late subscriber's replayed value and this live one
+      // may cross, and the browser keeps the higher version.
+      const v = await store.saveProgress(group, frame);
+      return { text: JSON.stringify({ ...frame, v }) };
     }
     const { id: _none, ...storable } = frame;
+    const inbox = audience === "user";
     // A known key answers the stored row's id: the frame below then goes out again under it.
-    const id = await store.save(group, storable, idempotencyKey === undefined ? { inbox: audience === "user" } : { inbox: audience === "user", idempotencyKey });
-    // `id` right after `type`, as replayed copies carry it.
-    const { type, ...fields } = storable;
-    return { text: JSON.stringify({ type, id, ...fields }), id };
+    const id = await store.save(group, storable, idempotencyKey === undefined ? { inbox } : { inbox, idempotencyKey });
+    // Byte for byte what a replay of this row sends: a user's inbox row asks for an ack.
+    return { text: storedWireText(storable, id, inbox), id };
   } catch (error) {
     if (error instanceof NotificationError) throw error;
     throw new StoreError(`Could not store the notification for ${group}; nothing was sent.`, { cause: error });

@@ -12,7 +12,8 @@ export type NotificationErrorCode =
   | "INVALID_USER"
   | "INVALID_SETTING"
   | "PUBLISH_FAILED"
-  | "STORE_FAILED";
+  | "STORE_FAILED"
+  | "IDEMPOTENCY_CONFLICT";
 
 /** Base class of every error the kit throws on purpose. */
 export class NotificationError extends Error {
@@ -56,5 +57,21 @@ export class PublishError extends NotificationError {
 export class StoreError extends NotificationError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("STORE_FAILED", message, options);
+  }
+}
+
+/**
+ * An idempotency key was reused for a different send: same key, same recipient and kind, other
+ * content. Nothing was stored or published; `existingId` is the row the key already names.
+ */
+export class IdempotencyConflictError extends NotificationError {
+  readonly existingId: number;
+
+  constructor(key: string, existingId: number) {
+    super(
+      "IDEMPOTENCY_CONFLICT",
+      `Idempotency key ${JSON.stringify(key)} already names notification ${existingId} with different content; use a new key for a different send.`,
+    );
+    this.existingId = existingId;
   }
 }

@@ -15,9 +15,17 @@ export type Level = (typeof LEVELS)[number];
 /** Id of a stored notification: a non-negative safe integer (0 included). */
 export const notificationIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * `ack: true` marks a stored frame the client must acknowledge: a user's inbox row, replayed until
+ * one of their tabs acks it. Other frames with an id (broadcasts, page channels) are recovered by
+ * position instead and need no ack; the original client acks every id anyway, which costs nothing.
+ */
+const ackRequestSchema = z.literal(true).optional();
+
 export const messageFrameSchema = z.object({
   type: z.literal("message"),
   id: notificationIdSchema.optional(),
+  ack: ackRequestSchema,
   text: z.string(),
   cssClass: z.enum(LEVELS),
   clickURL: z.string().nullable(),
@@ -29,6 +37,7 @@ export type MessageFrame = z.infer<typeof messageFrameSchema>;
 export const redirectFrameSchema = z.object({
   type: z.literal("redirect"),
   id: notificationIdSchema.optional(),
+  ack: ackRequestSchema,
   url: z.string(),
 });
 export type RedirectFrame = z.infer<typeof redirectFrameSchema>;
@@ -40,6 +49,12 @@ export const progressFrameSchema = z.object({
   percent: z.string(),
   /** The public name of the audience the progress belongs to (see `channels.ts`). */
   channel: z.string(),
+  /**
+   * Version of this group's progress (grows with every stored update), present when a store keeps
+   * progress. A replayed value and a live one can cross; the higher version wins, so an older
+   * value never overwrites a newer one.
+   */
+  v: z.number().int().nonnegative().optional(),
 });
 export type ProgressFrame = z.infer<typeof progressFrameSchema>;
 
@@ -57,6 +72,25 @@ export const helloFrameSchema = z.object({
 export type HelloFrame = z.infer<typeof helloFrameSchema>;
 
 /**
+ * Why (part of) a subscription was refused, machine-readable:
+ * - `expired`: the token's signature is valid but it has expired — ask the app for a fresh one;
+ * - `invalid`: the token is malformed, tampered, or bound to another user (no more detail is given);
+ * - `denied`: the authorizer did not grant the channel (or the name is reserved or malformed);
+ * - `limit`: the socket holds its maximum of channels, or the name is too long;
+ * - `disabled`: page channels are switched off (`ENABLE_PAGE_CHANNELS`);
+ * - `unavailable`: the channel layer could not be joined right now — retry with backoff.
+ */
+export const SUBSCRIPTION_REFUSALS = ["expired", "invalid", "denied", "limit", "disabled", "unavailable"] as const;
+export type SubscriptionRefusalReason = (typeof SUBSCRIPTION_REFUSALS)[number];
+
+export const subscriptionRefusalSchema = z.object({
+  reason: z.enum(SUBSCRIPTION_REFUSALS),
+  /** The channel refused; absent when the refusal concerns the token as a whole (or the whole request). */
+  channel: z.string().optional(),
+});
+export type SubscriptionRefusal = z.infer<typeof subscriptionRefusalSchema>;
+
+/**
  * Answer to a `subscribe` / `unsubscribe` frame, sent after it was handled (answers come in the
  * order the frames were sent; see the client frames below).
  */
@@ -72,13 +106,16 @@ export const subscribedFrameSchema = z.object({
    * so a client learns what an opaque token grants; for an `unsubscribe`, always empty.
    */
   granted: z.array(z.string()),
+  /** What the answered `subscribe` asked for and did not get, with the reason. Absent when nothing was refused. */
+  refused: z.array(subscriptionRefusalSchema).optional(),
 });
 export type SubscribedFrame = z.infer<typeof subscribedFrameSchema>;
 
 /** A refused client frame. The connection stays open. */
 export const errorFrameSchema = z.object({
   type: z.literal("error"),
-  code: z.enum(["invalid_frame", "binary_frame", "unknown_type"]),
+  /** `rate_limited`: the frame was dropped because its user (or address) is over the client-frame budget. */
+  code: z.enum(["invalid_frame", "binary_frame", "unknown_type", "rate_limited"]),
 });
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 
@@ -105,11 +142,25 @@ export type NotificationFrame = MessageFrame | RedirectFrame | ProgressFrame;
 
 /* ---------------------------------------------------------------- client → server */
 
+/** The original client's acknowledgement of one id (it sends one for every frame with an id). */
 export const ackFrameSchema = z.object({
   type: z.literal("ack_message"),
   id: notificationIdSchema,
 });
 export type AckFrame = z.infer<typeof ackFrameSchema>;
+
+/** Most ids one batched `ack` frame may carry. */
+export const MAX_ACK_BATCH = 100;
+
+/**
+ * Our client's batched acknowledgement: the ids of frames that asked for one (`ack: true`),
+ * collected for a moment and sent together.
+ */
+export const ackBatchFrameSchema = z.object({
+  type: z.literal("ack"),
+  ids: z.array(notificationIdSchema).min(1).max(MAX_ACK_BATCH),
+});
+export type AckBatchFrame = z.infer<typeof ackBatchFrameSchema>;
 
 /**
  * Channel lists from clients are bounded here only loosely (the gateway applies the
@@ -133,12 +184,17 @@ const clientChannelListSchema = z.array(z.string()).max(10_000);
  *   drops those channels outright, whoever holds them.
  *
  * Each is answered by `subscribed`. A socket's frames are handled one at a time in arrival order.
+ *
+ * `lastId` is the client's position (the highest notification id it has accounted for): the
+ * server sends the new channels' stored rows above it (within the recovery window) before their
+ * live frames, exactly as at connect. Without it only the latest progress is sent.
  */
 export const subscribeFrameSchema = z.object({
   type: z.literal("subscribe"),
   ref: z.string().max(64).optional(),
   channels: clientChannelListSchema.optional(),
   token: z.string().max(8_192).optional(),
+  lastId: notificationIdSchema.optional(),
 });
 export type SubscribeFrame = z.infer<typeof subscribeFrameSchema>;
 
@@ -154,6 +210,7 @@ export type UnsubscribeFrame = z.infer<typeof unsubscribeFrameSchema>;
 
 export const clientFrameSchema = z.discriminatedUnion("type", [
   ackFrameSchema,
+  ackBatchFrameSchema,
   subscribeFrameSchema,
   unsubscribeFrameSchema,
 ]);
@@ -164,7 +221,7 @@ export type ClientFrameParse =
   | { ok: true; frame: ClientFrame }
   | { ok: false; code: "invalid_frame" | "unknown_type" };
 
-const KNOWN_CLIENT_TYPES = new Set(["ack_message", "subscribe", "unsubscribe"]);
+const KNOWN_CLIENT_TYPES = new Set(["ack_message", "ack", "subscribe", "unsubscribe"]);
 
 /**
  * Parses one text frame sent by a browser. Malformed JSON, non-objects and frames of an

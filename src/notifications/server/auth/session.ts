@@ -9,11 +9,20 @@ export interface SocketUser {
   id: string;
   /** When the session ends (ms since epoch); the socket is closed then. Null = no expiry known. */
   expiresAt: number | null;
+  /**
+   * Names this sign-in, so signing out revokes this session and no other (see `revokeSession`).
+   * Auth.js: the token's `sid` claim, set by the app's `jwt` callback at sign-in. Absent = the
+   * session can only be revoked with all of its user's (`revokeUserSessions`).
+   */
+  sessionId?: string | null;
+  /** When the session token was issued (ms since epoch): `revokeUserSessions` revokes every one issued before. */
+  issuedAt?: number | null;
 }
 
 /**
- * Resolves the user of an upgrade request, or null for an anonymous visitor. It should not
- * throw for bad credentials (return null); a throw is logged and treated as anonymous.
+ * Resolves the user of an upgrade request, or null for an anonymous visitor. Return null for bad
+ * or missing credentials. A throw (the session store is down, say) refuses the handshake with 503:
+ * a signed-in user is never silently treated as anonymous.
  */
 export type Authenticate = (req: IncomingMessage) => Promise<SocketUser | null>;
 

@@ -177,9 +177,15 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   async function handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "ack_message":
-        await options.store?.ack(frame.id, { groups: connection.groups }).catch((error) => logger.error("[notifications] could not record an ack", error));
-        await options.onAck?.({ id: frame.id, user: connection.user, groups: connection.groups });
+      case "ack": {
+        const own = connection.user ? userGroup(connection.user.id) : null;
+        const ids = frame.type === "ack" ? frame.ids : [frame.id];
+        if (own && connection.groups.has(own)) {
+          await options.store?.ackInbox(ids.map((id) => ({ group: own, id }))).catch((error: unknown) => logger.error("[notifications] could not record an ack", error));
+        }
+        for (const id of ids) await options.onAck?.({ id, user: connection.user, groups: connection.groups });
         return;
+      }
       case "subscribe": {
         const holder = frame.ref ?? null;
         const before = new Set(connection.channels.keys());
@@ -216,7 +222,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
     const frame = parsed.frame;
     // Acks need no ordering with subscriptions; they skip the queue.
-    if (frame.type === "ack_message") {
+    if (frame.type === "ack_message" || frame.type === "ack") {
       handleFrame(connection, frame).catch((error) => logger.error("[notifications] client frame failed", error));
       return;
     }

@@ -23,10 +23,11 @@
  *   429 {error:"rate_limited"}                   over NOTIFICATIONS_API_RATE_PER_SECOND (Retry-After)
  *   502 {error:"publish_failed"}                 the channel layer could not carry it (e.g. Redis down)
  *   503 {error:"store_failed"}                   the notification store could not save it
+ *   409 {error:"idempotency_conflict",id}        the Idempotency-Key already names a different send
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { TokenBucket } from "../rate-limit";
-import { InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors";
+import { IdempotencyConflictError, InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors";
 import { getRuntime, type NotificationsRuntime } from "../runtime";
 import { checkIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, notifyWith } from "../send";
 import { parseIntegerSetting } from "../settings";
@@ -200,6 +201,7 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
       if (error instanceof InvalidNotificationError) {
         return json(400, { error: "invalid_notification", code: error.code, message: error.message });
       }
+      if (error instanceof IdempotencyConflictError) return json(409, { error: "idempotency_conflict", message: error.message, id: error.existingId });
       if (error instanceof PublishError) return json(502, { error: "publish_failed", message: error.message });
       if (error instanceof StoreError) return json(503, { error: "store_failed", message: error.message }, { "retry-after": "5" });
       logger.error("[notifications] publish endpoint failed", error);

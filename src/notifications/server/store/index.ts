@@ -13,14 +13,17 @@
  */
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { IdempotencyConflictError } from "../../shared/errors";
 import type { ProgressFrame } from "../../shared/protocol";
 import { readStoreSettings, type StoreSettings } from "./settings";
-import { notificationProgress, notifications } from "./schema";
-import type { NotificationStore, StorableFrame, StoredNotification } from "./types";
+import { notificationProgress, notificationRevocations, notifications } from "./schema";
+import type { NotificationStore, RevocationSubject, StorableFrame, StoredNotification } from "./types";
+import { revocationKey, storedWireText } from "./wire";
 
-export type { CleanupOptions, NotificationStore, SaveOptions, StorableFrame, StoredNotification } from "./types";
+export type { CleanupOptions, InboxAck, NotificationStore, RevocationSubject, SaveOptions, StorableFrame, StoredNotification } from "./types";
 export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings";
-export { notifications, notificationProgress } from "./schema";
+export { notifications, notificationProgress, notificationRevocations } from "./schema";
+export { revocationKey, storedWireText } from "./wire";
 
 /**
  * Any Drizzle PostgreSQL database: `drizzle-orm/pglite`, `drizzle-orm/postgres-js`, `node-postgres`…
@@ -47,12 +50,6 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
   if (Array.isArray(result)) return result as Record<string, unknown>[];
   const rows = (result as { rows?: unknown } | null)?.rows;
   return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
-}
-
-/** The wire text of a stored frame with its id, `id` right after `type`. */
-function wireText(id: number, frame: string): string {
-  const { type, ...fields } = JSON.parse(frame) as { type: string };
-  return JSON.stringify({ type, id, ...fields });
 }
 
 function isId(value: unknown): value is number {
@@ -82,23 +79,31 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
     id: row.id,
     group: row.group,
     inbox: row.inbox,
-    text: wireText(row.id, row.frame),
+    text: storedWireText(JSON.parse(row.frame) as StorableFrame, row.id, row.inbox),
   });
   const storedColumns = { id: notifications.id, group: notifications.group, inbox: notifications.inbox, frame: notifications.frame };
 
-  async function deleteInBatches(table: "notifications" | "progress", cutoff: Date): Promise<number> {
+  async function deleteInBatches(table: "notifications" | "progress" | "revocations", cutoff: Date): Promise<number> {
     let total = 0;
+    const limit = sql.raw(String(DELETE_BATCH));
+    const before = sql`${cutoff.toISOString()}::timestamptz`;
     for (;;) {
       const query =
         table === "notifications"
           ? sql`with doomed as (
                   delete from ${notifications} where "id" in (
-                    select "id" from ${notifications} where "expires_at" <= ${cutoff.toISOString()}::timestamptz limit ${sql.raw(String(DELETE_BATCH))})
+                    select "id" from ${notifications} where "expires_at" <= ${before} limit ${limit})
                   returning 1)
                 select count(*)::int as "deleted" from doomed`
-          : sql`with doomed as (
+          : table === "progress"
+            ? sql`with doomed as (
                   delete from ${notificationProgress} where "group" in (
-                    select "group" from ${notificationProgress} where "updated_at" <= ${cutoff.toISOString()}::timestamptz limit ${sql.raw(String(DELETE_BATCH))})
+                    select "group" from ${notificationProgress} where "updated_at" <= ${before} limit ${limit})
+                  returning 1)
+                select count(*)::int as "deleted" from doomed`
+            : sql`with doomed as (
+                  delete from ${notificationRevocations} where "subject" in (
+                    select "subject" from ${notificationRevocations} where "expires_at" <= ${before} limit ${limit})
                   returning 1)
                 select count(*)::int as "deleted" from doomed`;
       const [row] = await execute(query);
@@ -115,6 +120,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       const now = clock();
       const expiresAt = new Date(now.getTime() + (inbox ? settings.inboxRetentionMs : settings.recoveryWindowMs));
       const { id: _ignored, ...withoutId } = frame as StorableFrame & { id?: unknown };
+      const content = JSON.stringify(withoutId);
       const key = idempotencyKey ?? null;
       // Two rounds at most: a keyed row found in conflict can be deleted (expired) before it is
       // looked up; the second insert then succeeds.
@@ -125,16 +131,20 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
         const [row] = await execute(sql`
           with ordered as materialized (select pg_advisory_xact_lock(${sql.raw(String(ID_ORDER_LOCK_KEY))}))
           insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at", "idempotency_key")
-          select ${group}::text, ${frame.type}::text, ${JSON.stringify(withoutId)}::text, ${inbox}::boolean,
+          select ${group}::text, ${frame.type}::text, ${content}::text, ${inbox}::boolean,
                  ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz, ${key}::text
           from ordered
-          on conflict ("idempotency_key") where "idempotency_key" is not null do nothing
+          on conflict ("group", "kind", "idempotency_key") where "idempotency_key" is not null do nothing
           returning "id"`);
         if (row === undefined && key !== null) {
-          const [existing] = await execute(sql`select "id" from ${notifications} where "idempotency_key" = ${key}::text`);
+          // A key is scoped to its recipient and kind: the same key for another user is another send.
+          const [existing] = await execute(sql`
+            select "id", "frame" from ${notifications}
+            where "group" = ${group}::text and "kind" = ${frame.type}::text and "idempotency_key" = ${key}::text`);
           if (existing === undefined) continue;
           const id = Number(existing.id);
           if (!isId(id)) throw new Error(`The database returned no id for idempotency key ${JSON.stringify(key)} (got ${String(existing.id)}).`);
+          if (existing.frame !== content) throw new IdempotencyConflictError(key, id);
           return id;
         }
         const id = Number(row?.id);
@@ -145,11 +155,16 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
     },
 
     async saveProgress(group, frame) {
-      const now = clock();
-      await db
-        .insert(notificationProgress)
-        .values({ group, percent: frame.percent, updatedAt: now })
-        .onConflictDoUpdate({ target: notificationProgress.group, set: { percent: frame.percent, updatedAt: now } });
+      const now = clock().toISOString();
+      const [row] = await execute(sql`
+        insert into ${notificationProgress} ("group", "percent", "version", "updated_at")
+        values (${group}::text, ${frame.percent}::text, 1, ${now}::timestamptz)
+        on conflict ("group") do update
+          set "percent" = excluded."percent", "version" = ${notificationProgress}."version" + 1, "updated_at" = excluded."updated_at"
+        returning "version"`);
+      const version = Number(row?.version);
+      if (!isId(version)) throw new Error(`The database returned no progress version for ${group} (got ${String(row?.version)}).`);
+      return version;
     },
 
     async pendingInbox(userGroup, { limit = settings.inboxReplayMax } = {}) {
@@ -203,31 +218,54 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
         .select()
         .from(notificationProgress)
         .where(and(inArray(notificationProgress.group, list), gt(notificationProgress.updatedAt, since)));
-      return rows.map((row): ProgressFrame => ({ type: "progress", progress: true, percent: row.percent, channel: row.group }));
+      return rows.map((row): ProgressFrame => ({ type: "progress", progress: true, percent: row.percent, channel: row.group, v: row.version }));
     },
 
-    async ack(id, { groups }) {
-      const list = [...new Set(groups)].filter((group) => typeof group === "string");
-      if (!isId(id) || list.length === 0) return false;
-      // One round trip: find the row among the socket's groups; mark it only if it is a pending
-      // inbox row (acks of broadcast rows change nothing, so they cost no write).
+    async ackInbox(acks) {
+      const valid = acks.filter((ack) => isId(ack.id) && typeof ack.group === "string");
+      if (valid.length === 0) return 0;
+      // One statement for the whole batch: each (group, id) pair marks its row only when it is a
+      // pending inbox row of that very group, so an id from someone else's inbox changes nothing.
+      const groups = `{${valid.map((ack) => JSON.stringify(ack.group)).join(",")}}`;
+      const ids = `{${valid.map((ack) => ack.id).join(",")}}`;
       const [row] = await execute(sql`
-        with target as (
-          select "id", "inbox", "acked_at" from ${notifications}
-          where "id" = ${id}::bigint and ${inArray(notifications.group, list)}
-        ), marked as (
-          update ${notifications} set "acked_at" = ${clock().toISOString()}::timestamptz
-          where "id" in (select "id" from target where "inbox" and "acked_at" is null)
-          returning "id"
+        with marked as (
+          update ${notifications} as n set "acked_at" = ${clock().toISOString()}::timestamptz
+          from unnest(${groups}::text[], ${ids}::bigint[]) as a("group", "id")
+          where n."id" = a."id" and n."group" = a."group" and n."inbox" and n."acked_at" is null
+          returning 1
         )
-        select count(*)::int as "found" from target`);
-      return Number(row?.found ?? 0) > 0;
+        select count(*)::int as "marked" from marked`);
+      return Number(row?.marked ?? 0);
+    },
+
+    async revoke(subject, { at = clock(), expiresAt }) {
+      const key = revocationKey(subject);
+      await execute(sql`
+        insert into ${notificationRevocations} ("subject", "revoked_at", "expires_at")
+        values (${key}::text, ${at.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
+        on conflict ("subject") do update
+          set "revoked_at" = greatest(${notificationRevocations}."revoked_at", excluded."revoked_at"),
+              "expires_at" = greatest(${notificationRevocations}."expires_at", excluded."expires_at")`);
+    },
+
+    async revocations(subjects) {
+      const keys = [...new Set(subjects.map(revocationKey))];
+      const found = new Map<string, number>();
+      if (keys.length === 0) return found;
+      const rows = await db
+        .select({ subject: notificationRevocations.subject, revokedAt: notificationRevocations.revokedAt })
+        .from(notificationRevocations)
+        .where(and(inArray(notificationRevocations.subject, keys), gt(notificationRevocations.expiresAt, clock())));
+      for (const row of rows) found.set(row.subject, row.revokedAt.getTime());
+      return found;
     },
 
     async deleteExpired(now = clock()) {
       const rows = await deleteInBatches("notifications", now);
       const progress = await deleteInBatches("progress", new Date(now.getTime() - settings.inboxRetentionMs));
-      return rows + progress;
+      const revocations = await deleteInBatches("revocations", now);
+      return rows + progress + revocations;
     },
 
     async currentWatermark() {

@@ -25,8 +25,9 @@ export const notifications = pgTable(
     /** Set by the first acknowledgement from any of the user's sockets (inbox rows only). */
     ackedAt: timestamp("acked_at", { withTimezone: true, mode: "date" }),
     /**
-     * The sender's idempotency key, if it gave one: a second save with the same key returns this
-     * row's id instead of inserting. The key lives as long as its row (deleted with it at expiry).
+     * The sender's idempotency key, if it gave one: a second save with the same key, for the same
+     * group and kind, returns this row's id instead of inserting (and is refused when its content
+     * differs). The key lives as long as its row (deleted with it at expiry).
      */
     idempotencyKey: text("idempotency_key"),
   },
@@ -37,8 +38,11 @@ export const notifications = pgTable(
     index("notifications_inbox_pending_idx").on(table.group, table.id).where(sql`${table.inbox} and ${table.ackedAt} is null`),
     // Periodic cleanup: WHERE expires_at <= now.
     index("notifications_expires_at_idx").on(table.expiresAt),
-    // Idempotent saves: INSERT … ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL.
-    uniqueIndex("notifications_idempotency_key_idx").on(table.idempotencyKey).where(sql`${table.idempotencyKey} is not null`),
+    // Idempotent saves, a key scoped to its recipient and kind:
+    // INSERT … ON CONFLICT ("group", "kind", "idempotency_key") WHERE "idempotency_key" IS NOT NULL.
+    uniqueIndex("notifications_idempotency_scope_idx")
+      .on(table.group, table.kind, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} is not null`),
   ],
 );
 
@@ -49,9 +53,27 @@ export const notificationProgress = pgTable(
     group: text("group").primaryKey(),
     /** Always ends in `%`, e.g. `"42%"`. */
     percent: text("percent").notNull(),
+    /** Grows by one with every update of the group (across processes): the frame's `v`, so the newer value wins. */
+    version: bigint("version", { mode: "number" }).notNull().default(1),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (table) => [index("notification_progress_updated_at_idx").on(table.updatedAt)],
+);
+
+/**
+ * Revoked sessions, consulted when a socket opens and periodically for open ones. A row's
+ * `subject` is `session:<session id>` (one signed-out session) or `user:<user id>` (every session
+ * of that user issued before `revoked_at`: a deleted user, or "sign out everywhere"). Rows are
+ * deleted once `expires_at` passes (no session that old can still be valid).
+ */
+export const notificationRevocations = pgTable(
+  "notification_revocations",
+  {
+    subject: text("subject").primaryKey(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("notification_revocations_expires_at_idx").on(table.expiresAt)],
 );
 
 export type NotificationRow = typeof notifications.$inferSelect;

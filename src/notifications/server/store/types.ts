@@ -13,15 +13,28 @@ export interface StoredNotification {
   id: number;
   group: string;
   inbox: boolean;
-  /** The frame exactly as it goes on the wire (JSON, `id` second after `type`). */
+  /** The frame exactly as it goes on the wire (JSON, `id` second after `type`, then `"ack":true` for inbox rows). */
   text: string;
 }
+
+/** One inbox row acknowledged by a socket of its user. */
+export interface InboxAck {
+  /** The user's group (`user:<id>`); an ack only counts for a row of this group. */
+  group: string;
+  id: number;
+}
+
+/** What a revocation covers: one session, or every session of a user issued before it. */
+export type RevocationSubject = { sessionId: string } | { userId: string };
 
 /** Options of `NotificationStore.save`. */
 export interface SaveOptions {
   /** True for a user-targeted row (the durable inbox). */
   inbox: boolean;
-  /** Names this notification: a second save with the same key returns the first row's id. */
+  /**
+   * Names this notification within its group and kind: a second save with the same key returns the
+   * first row's id; one with different content throws `IdempotencyConflictError`.
+   */
   idempotencyKey?: string | null;
 }
 
@@ -40,13 +53,14 @@ export interface NotificationStore {
    * Stores a message or redirect for `group` and returns its id (larger than every id already
    * visible). `inbox` marks a user-targeted row: replayed until acknowledged or expired.
    *
-   * With `idempotencyKey`: when a row with that key exists, nothing is inserted and that row's id
-   * is returned (atomically, also under concurrent saves). A key is remembered as long as its row:
-   * once the row expired and was deleted, the same key stores a new row.
+   * With `idempotencyKey`: when a row of the same group and kind has that key, nothing is inserted
+   * and that row's id is returned (atomically, also under concurrent saves) — or, when the stored
+   * frame differs from `frame`, `IdempotencyConflictError` is thrown. A key is remembered as long
+   * as its row: once the row expired and was deleted, the same key stores a new row.
    */
   save(group: string, frame: StorableFrame, options: SaveOptions): Promise<number>;
-  /** Replaces the latest progress of `group`. */
-  saveProgress(group: string, frame: ProgressFrame): Promise<void>;
+  /** Replaces the latest progress of `group`; returns its new version (one more than the last, across processes). */
+  saveProgress(group: string, frame: ProgressFrame): Promise<number>;
   /** Unacknowledged, unexpired inbox rows of one user group, oldest first, at most `limit` (default `inboxReplayMax`). */
   pendingInbox(userGroup: string, options?: { limit?: number }): Promise<StoredNotification[]>;
   /**
@@ -54,15 +68,25 @@ export interface NotificationStore {
    * the newest `limit` of them, in id order.
    */
   missedSince(groups: readonly string[], afterId: number, options?: { windowMs?: number; limit?: number }): Promise<StoredNotification[]>;
-  /** The latest progress frame of each of `groups` that has one (expired ones excluded). */
+  /** The latest progress frame of each of `groups` that has one (expired ones excluded), with its version `v`. */
   latestProgress(groups: readonly string[]): Promise<ProgressFrame[]>;
   /**
-   * Acknowledges row `id` for a socket in `groups`. True only when the row exists and belongs to
-   * one of those groups; an inbox row is then acknowledged for every tab of its user.
-   * Unknown, malformed and other groups' ids return false and change nothing.
+   * Acknowledges inbox rows, many in one statement. Each counts only when the row is a pending
+   * inbox row of the given group; it is then acknowledged for every tab of its user. Unknown ids,
+   * other groups' rows and rows already acknowledged change nothing. Returns how many were marked.
    */
-  ack(id: number, options: { groups: Iterable<string> }): Promise<boolean>;
-  /** Deletes expired rows (and progress older than the retention); returns how many. */
+  ackInbox(acks: readonly InboxAck[]): Promise<number>;
+  /**
+   * Records a revocation, kept until `expiresAt` (the longest a revoked session could still be
+   * valid). A later revocation of the same subject moves its time forward, never back.
+   */
+  revoke(subject: RevocationSubject, options: { at?: Date; expiresAt: Date }): Promise<void>;
+  /**
+   * When each subject was revoked (ms since epoch), for subjects that are: keys are
+   * `session:<id>` and `user:<id>`, as asked. One query whatever the number of subjects.
+   */
+  revocations(subjects: readonly RevocationSubject[]): Promise<Map<string, number>>;
+  /** Deletes expired rows (and progress older than the retention, and expired revocations); returns how many. */
   deleteExpired(now?: Date): Promise<number>;
   /** The largest id stored so far (0 when none): hand it to a page so it can recover what follows. */
   currentWatermark(): Promise<number>;
