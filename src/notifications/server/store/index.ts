@@ -17,7 +17,7 @@ import { IdempotencyConflictError } from "../../shared/errors";
 import type { ProgressFrame } from "../../shared/protocol";
 import { readStoreSettings, type StoreSettings } from "./settings";
 import { notificationProgress, notificationRevocations, notifications } from "./schema";
-import type { NotificationStore, RevocationSubject, StorableFrame, StoredNotification } from "./types";
+import type { NotificationStore, StorableFrame, StoredNotification } from "./types";
 import { revocationKey, storedWireText } from "./wire";
 
 export type { CleanupOptions, InboxAck, NotificationStore, RevocationSubject, SaveOptions, StorableFrame, StoredNotification } from "./types";
