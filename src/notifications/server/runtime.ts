@@ -5,6 +5,7 @@
  * (server actions, route handlers) are two separate module graphs in one process. A module
  * singleton would exist twice; a `Symbol.for` key on `globalThis` exists once.
  */
+import type { RevocationList } from "./auth/revocation";
 import { createLayerFromEnv } from "./layer/from-env";
 import type { ChannelLayer } from "./layer/types";
 import { readSettings, type NotificationSettings } from "./settings";
@@ -16,6 +17,11 @@ export interface NotificationsRuntime {
   layer: ChannelLayer;
   /** When set, sends are stored first (ids, inbox, replay); see `store/`. */
   store?: NotificationStore;
+  /**
+   * Revoked sessions known to this process (`revokeSession` records here too, so the gateway of
+   * this process knows at once even without a store). Set by `startNotificationsServer`.
+   */
+  revocations?: RevocationList;
 }
 
 const RUNTIME_KEY = Symbol.for("next-channels-broadcast.runtime");

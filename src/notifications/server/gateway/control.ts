@@ -9,6 +9,12 @@ const MARK = "\u0000";
 /** Ask every socket of a group to close with 4001 and reconnect (its session changed). */
 export const CONTROL_REAUTHENTICATE = "reauthenticate";
 
+/**
+ * Ask the sockets of one session (`revoke-session:<session id>`, sent to its user's group) to close
+ * with 4001; the user's other sessions stay connected.
+ */
+export const CONTROL_REVOKE_SESSION_PREFIX = "revoke-session:";
+
 /** The layer payload of a control action. */
 export function controlMessage(action: string): string {
   return `${MARK}${action}`;
