@@ -28,7 +28,7 @@ export {
 } from "./send";
 export type { Payload, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef } from "./send";
 export { getClientSettings, type ClientSettings } from "./client-settings";
-export { reauthenticateUser, revokeSession, revokeUserSessions, DEFAULT_REVOCATION_TTL_MS, type RevokeOptions } from "./sessions";
+export { reauthenticateUser, revokeSession, revokeUserSessions, isSessionRevoked, DEFAULT_REVOCATION_TTL_MS, type RevokeOptions } from "./sessions";
 export { closeRuntime } from "./runtime";
 export {
   issueSubscriptionToken,

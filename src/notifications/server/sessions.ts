@@ -4,6 +4,7 @@
 import { userGroup } from "../shared/channels";
 import { InvalidNotificationError, PublishError, StoreError } from "../shared/errors";
 import type { RevocationSubject } from "./store/types";
+import { createRevocationList } from "./auth/revocation";
 import { userIdOf, type UserRef } from "./audience";
 import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX, controlMessage } from "./gateway/control";
 import { getRuntime, type NotificationsRuntime } from "./runtime";
@@ -120,4 +121,25 @@ async function recordRevocation(runtime: NotificationsRuntime, subject: Revocati
   } catch (error) {
     throw new StoreError("Could not record the revocation; the session was not revoked.", { cause: error });
   }
+}
+
+/**
+ * Whether a session was revoked (`revokeSession`, `revokeUserSessions`), for the app's own HTTP
+ * checks — e.g. an Auth.js `jwt` callback that ends a revoked session on the next request, so a
+ * copied cookie is refused by pages too, not only by the websocket gateway. One indexed look-up
+ * in the store (plus this process's memory). False when the server keeps no revocations.
+ *
+ * @example
+ * // auth.ts — Auth.js callbacks
+ * async jwt({ token }) {
+ *   if (token.sub && (await isSessionRevoked({ userId: token.sub, sessionId: token.sid, issuedAt: token.iat * 1000 }))) return null;
+ *   return token;
+ * }
+ */
+export async function isSessionRevoked(session: { userId: UserRef; sessionId?: string | null; issuedAt?: number | null }): Promise<boolean> {
+  const runtime = getRuntime();
+  const list = runtime.revocations ?? (runtime.store ? createRevocationList({ store: runtime.store }) : undefined);
+  if (!list) return false;
+  const user = { id: userIdOf(session.userId), expiresAt: null, sessionId: session.sessionId ?? null, issuedAt: session.issuedAt ?? null };
+  return (await list.revoked([user])).size > 0;
 }
