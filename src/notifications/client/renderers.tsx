@@ -2,8 +2,7 @@
 /** How each notification kind reaches the screen by default; each piece can be replaced. */
 import toast from "react-hot-toast";
 import type { MessageFrame, ProgressFrame, RedirectFrame } from "../shared/protocol";
-import { sameOriginPath } from "../shared/urls";
-import type { NavigationTarget } from "./navigation";
+import { resolveRedirect, type NavigationTarget } from "./navigation";
 import { DEFAULT_LEVEL_DURATIONS, NotificationToast } from "./toast";
 import type { LevelStyles } from "./toast";
 
@@ -11,7 +10,10 @@ import type { LevelStyles } from "./toast";
 export interface RenderContext {
   /** The page origin (`location.origin`). */
   origin: string;
-  /** Client-side navigation to a same-origin path (the Next router). */
+  /**
+   * Client-side navigation (the Next router), unchecked: give it a path from `sameOriginPath`,
+   * never a URL from a frame (`navigate(resolveRedirect(url, origin))` checks for you).
+   */
   push(path: string): void;
   /** Performs a resolved, safe navigation: router push in-app, `location.assign` elsewhere. */
   navigate(target: NavigationTarget): void;
@@ -48,18 +50,20 @@ export function renderMessageToast(frame: MessageFrame, context: RenderContext):
 
 /**
  * Follows a redirect only within this origin: a forced navigation elsewhere is how phishing starts.
- * The default `redirect` renderer.
+ * The URL is resolved as the browser would and the router gets the path rebuilt from the result,
+ * never a path starting with `//`. The default `redirect` renderer.
  *
  * @example
  * <NotificationsProvider renderers={{ redirect: (frame, context) => { if (!hasUnsavedWork()) followSameOriginRedirect(frame, context); } }} …>
  */
 export function followSameOriginRedirect(frame: RedirectFrame, context: RenderContext): void {
-  const path = sameOriginPath(frame.url, context.origin);
-  if (path === null) {
+  // Resolved first, then judged: `/.//evil.example/` resolves to the path `//evil.example/`, another site.
+  const target = resolveRedirect(frame.url, context.origin);
+  if (target === null) {
     console.warn(`[notifications] ignored redirect to ${JSON.stringify(frame.url)}: not a same-origin URL`);
     return;
   }
-  context.push(path);
+  context.navigate(target);
 }
 
 /**
