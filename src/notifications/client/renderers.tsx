@@ -12,7 +12,7 @@ export interface RenderContext {
   origin: string;
   /**
    * Client-side navigation (the Next router), unchecked: give it a path from `sameOriginPath`,
-   * never a URL from a frame (`navigate(resolveRedirect(url, origin))` checks for you).
+   * never a URL from a frame (`followSameOriginRedirect(frame, context)` checks it for you).
    */
   push(path: string): void;
   /** Performs a resolved, safe navigation: router push in-app, `location.assign` elsewhere. */
