@@ -191,9 +191,9 @@ describe("per-page subscriptions on the real gateway", () => {
 });
 
 describe("lastId on (re)connect", () => {
-  it("is absent until an id is seen, then carries the highest id on every reconnect", async () => {
+  it("is absent until an id is settled, then carries the highest settled id on every reconnect", async () => {
     await start();
-    const client = await open();
+    const client = await open("alice", { settleMs: 0 });
     expect(upgrades[0]).toBe("/ws/notifications");
     // Stored notifications carry ids; the gateway passes them through as published.
     const frame = (id: number) => JSON.stringify({ type: "message", id, text: `n${id}`, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
@@ -214,9 +214,9 @@ describe("lastId on (re)connect", () => {
     expect(upgrades[2]).toBe("/ws/notifications?lastId=9");
   });
 
-  it("starts from a server-rendered watermark until a higher id is seen", async () => {
+  it("starts from a server-rendered watermark until a higher id is settled", async () => {
     await start();
-    const client = await open("alice", { lastId: 40 });
+    const client = await open("alice", { lastId: 40, settleMs: 0 });
     expect(upgrades[0]).toBe("/ws/notifications?lastId=40");
     client.noteLastId(12); // lower: ignored
     expect(client.getLastSeenId()).toBe(40);
@@ -226,6 +226,18 @@ describe("lastId on (re)connect", () => {
     await api.reauthenticateUser("alice");
     await recorder.next("open");
     expect(upgrades.at(-1)).toBe("/ws/notifications?lastId=41");
+  });
+
+  it("with the default settle time, an id received just before the close is not reported: the server may still owe a lower one", async () => {
+    await start();
+    const client = await open("alice", { lastId: 40 });
+    const frame = (id: number) => JSON.stringify({ type: "message", id, text: `n${id}`, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
+    await server!.runtime.layer.publish("user:alice", frame(41));
+    await waitForFrame((f) => f.type === "message" && f.text === "n41");
+    expect(client.getLastSeenId()).toBe(41);
+    await api.reauthenticateUser("alice");
+    await recorder.next("open");
+    expect(upgrades.at(-1)).toBe("/ws/notifications?lastId=40");
   });
 
   it("ignores an invalid watermark", async () => {
