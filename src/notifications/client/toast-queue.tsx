@@ -182,14 +182,22 @@ export function createToastQueue(options: ToastQueueOptions = {}): ToastQueue {
     }
   };
 
+  let indicatorPending = false;
+  /** Draws "+N more" (or takes it away) once per tick: a burst of 80 arrivals is one update, not 80. */
   const updateIndicator = () => {
-    if (waiting.length > 0) {
-      indicator = true;
-      toast.custom(() => <BacklogIndicator count={waiting.length} />, { id: BACKLOG_TOAST_ID, duration: Infinity });
-    } else if (indicator) {
-      indicator = false;
-      toast.dismiss(BACKLOG_TOAST_ID);
-    }
+    if (indicatorPending) return;
+    indicatorPending = true;
+    queueMicrotask(() => {
+      indicatorPending = false;
+      if (waiting.length > 0) {
+        indicator = true;
+        const count = waiting.length;
+        toast.custom(() => <BacklogIndicator count={count} />, { id: BACKLOG_TOAST_ID, duration: Infinity });
+      } else if (indicator) {
+        indicator = false;
+        toast.dismiss(BACKLOG_TOAST_ID);
+      }
+    });
   };
 
   function pump(): void {
