@@ -284,6 +284,29 @@ describe("refreshable tokens", () => {
     }
   });
 
+  it("a refresh still pending when the socket drops, then failing, sends the old request on the new socket: its named channels survive", async () => {
+    const pending = deferred<string>();
+    const { controller, connection } = await openSocket({ lastId: 3, settleMs: 60_000 });
+    const old = token(["jobs-1"], 300, "old");
+    const handle = controller.subscribe({ channels: ["articles-1"], token: old, getToken: () => pending.promise });
+    await connection.receivedCount(1);
+    connection.send({ type: "subscribed", ref: "s1", channels: ["articles-1"], granted: ["articles-1"], refused: [{ reason: "expired" }] });
+    await recorder.frameCount(1);
+    const second = await reconnect(connection);
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      pending.reject(new Error("offline"));
+      await second.receivedCount(1);
+    } finally {
+      console.warn = warn;
+    }
+    expect(second.received).toEqual([{ type: "subscribe", ref: "s1", channels: ["articles-1"], token: old, lastId: 3 }]);
+    second.send({ type: "subscribed", ref: "s1", channels: ["articles-1"], granted: ["articles-1"], refused: [{ reason: "expired" }] });
+    await reaches(handle, "subscribed");
+    expect(handle.getState()).toEqual({ status: "subscribed", granted: ["articles-1"], refused: [{ reason: "expired" }] });
+  });
+
   it("without getToken an expired refusal is final at once; other reasons are reported as they come", async () => {
     const { controller, connection } = await openSocket();
     const expired = controller.subscribe({ token: token(["jobs-1"], 300) });

@@ -223,14 +223,18 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions 
   /**
    * Asks the app for a fresh token. `cause` "expired": the server refused the token, and a failed
    * refresh ends in `refused`. "stale": its expiry passed before a re-send; a failed refresh sends the
-   * old token anyway (the browser's clock may be wrong; the server decides).
+   * old token anyway.
    */
   const refresh = (entry: Entry, cause: "expired" | "stale") => {
     const getToken = entry.getToken;
     if (getToken === undefined) return;
     const failed = (error: unknown) => {
       console.warn("[notifications] getToken failed", error);
-      if (cause === "stale" && current !== null) send(entry, current.resume);
+      // A socket that has not heard this request yet (a pre-emptive refresh, or the socket changed
+      // while the app was asked) gets it with the old token: the browser's clock may be wrong, and
+      // the request's named channels must not be lost with its token. The server decides; a
+      // refresh was spent, so another expired refusal is final.
+      if (current !== null && entry.sentOn !== current.link) send(entry, current.resume);
       else if (cause === "expired") refused(entry);
     };
     entry.refreshing = true;
