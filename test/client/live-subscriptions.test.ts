@@ -9,6 +9,7 @@ import { WebSocket } from "ws";
 import * as api from "../../src/notifications/server";
 import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
 import { createNotificationSocket, withLastId } from "../../src/notifications/client/socket";
+import { createSubscriptionRegistry } from "../../src/notifications/client/subscriptions";
 import type { NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "../../src/notifications/client/socket";
 import { startTestGateway, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { sessionCookie, TEST_SECRET } from "../helpers/sessions";
@@ -162,6 +163,43 @@ describe("per-page subscriptions on the real gateway", () => {
     expect(client.getChannels()).toEqual(["jobs-1"]);
     expect(await receives("jobs-1", "still on the job page")).toBe(true);
     expect(left).not.toContain("jobs-1");
+  });
+
+  it("a token already past its expiry is swapped for getToken's before it is ever sent", async () => {
+    await start();
+    const client = await open();
+    let calls = 0;
+    const expired = issueSubscriptionToken({ user: "alice", channels: ["jobs-3"], secret: TEST_SECRET, ttl: 60, now: Date.now() - 120_000 });
+    const handle = client.subscribe({ token: expired, getToken: async () => ((calls += 1), token(["jobs-3"])) });
+    await answers(1);
+    expect(handle.getState()).toEqual({ status: "subscribed", granted: ["jobs-3"], refused: [] });
+    expect(calls).toBe(1);
+    expect(await receives("jobs-3", "job 3")).toBe(true);
+  });
+
+  it("a browser whose clock is behind sends the expired token: refused as expired, refreshed through getToken, granted, delivering", async () => {
+    await start();
+    // The tab's clock runs ten minutes slow, so it cannot tell the token has expired; the server can.
+    const client = await open("alice", { subscriptions: createSubscriptionRegistry({ now: () => Date.now() - 600_000 }) });
+    let calls = 0;
+    const expired = issueSubscriptionToken({ user: "alice", channels: ["jobs-3"], secret: TEST_SECRET, ttl: 60, now: Date.now() - 120_000 });
+    const handle = client.subscribe({ channels: [], token: expired, getToken: async () => ((calls += 1), token(["jobs-3"])) });
+    await answers(2); // the refusal, then the fresh request's grant
+    expect(recorder.frames.find((frame) => frame.type === "subscribed")).toMatchObject({ ref: "s1", granted: [], refused: [{ reason: "expired" }] });
+    expect(handle.getState()).toEqual({ status: "subscribed", granted: ["jobs-3"], refused: [] });
+    expect(calls).toBe(1);
+    expect(client.getChannels()).toEqual(["jobs-3"]);
+    expect(await receives("jobs-3", "job 3")).toBe(true);
+  });
+
+  it("refusal reasons reach the request's state: a denied name, another user's token", async () => {
+    await start({ authorizer: (_user, channel) => channel === "articles-1" });
+    const client = await open();
+    const named = client.subscribe({ channels: ["articles-1", "articles-2"] });
+    const foreign = client.subscribe({ token: token(["jobs-9"], "bob") });
+    await answers(2);
+    expect(named.getState()).toEqual({ status: "subscribed", granted: ["articles-1"], refused: [{ reason: "denied", channel: "articles-2" }] });
+    expect(foreign.getState()).toMatchObject({ status: "refused", reason: "invalid" });
   });
 
   it("another user's token grants nothing through the client either", async () => {

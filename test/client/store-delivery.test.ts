@@ -3,11 +3,12 @@
  * cookie) against the REAL gateway with a real store on PGlite: a backlog of 80 inbox rows is
  * replayed, acknowledged in a couple of batched frames (never one frame per row, so the client
  * frame-rate limit is never in reach), recorded by the store, and not replayed again; broadcasts
- * are never acked.
+ * are never acked. A page's `since` recovers a channel message sent between render and subscribe.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import * as api from "../../src/notifications/server";
+import { currentWatermark } from "../../src/notifications/server/send";
 import { createNotificationSocket } from "../../src/notifications/client/socket";
 import type { NotificationSocket, WebSocketConstructor } from "../../src/notifications/client/socket";
 import { MAX_ACK_BATCH } from "../../src/notifications/shared/protocol";
@@ -105,5 +106,41 @@ describe("an inbox backlog replayed to the browser socket", () => {
     await recorder.state((state) => state.status === "open", 2);
     await recorder.until(() => recorder.frames.slice(before).some((frame) => frame.type === "hello"), "second hello");
     expect(recorder.frames.slice(before).filter((frame) => frame.type === "message")).toEqual([]);
+  });
+
+  it("a page's since: a comment sent between rendering the page and subscribing arrives, before the subscribe's answer", async () => {
+    server = await startReplayServer({ database, authorizer: (_user, channel) => channel.startsWith("articles-") });
+    const recorder = new Recorder();
+    socket = createNotificationSocket({
+      url: server.url,
+      WebSocket: await browserAs("alice"),
+      backoff: { initialMs: 10, jitter: 0 },
+      lifecycle: false,
+      // No watermark and nothing settled: without a page's `since` the tab has no position to give.
+      onFrame: recorder.onFrame,
+      onStateChange: recorder.onStateChange,
+    });
+    socket.connect();
+    await recorder.until(() => recorder.frames.some((frame) => frame.type === "hello"), "hello");
+
+    // The article page renders (its watermark), a comment is posted, then the page subscribes.
+    const since = (await currentWatermark()) ?? 0;
+    await api.sendToChannel("articles-5", "posted between render and subscribe");
+    const handle = socket.subscribe({ channels: ["articles-5"], since });
+    await recorder.until(() => handle.getState().status === "subscribed", "subscribed");
+    const comment = recorder.frames.findIndex((frame) => frame.type === "message" && frame.text === "posted between render and subscribe");
+    const answer = recorder.frames.findIndex((frame) => frame.type === "subscribed");
+    expect(comment).toBeGreaterThan(-1);
+    expect(comment).toBeLessThan(answer);
+    expect(sent.find((frame) => frame.type === "subscribe")).toEqual({ type: "subscribe", ref: "s1", channels: ["articles-5"], lastId: since });
+    expect(recorder.frames.find((frame) => frame.type === "message" && frame.text === "posted between render and subscribe")).not.toHaveProperty("ack");
+
+    // The same race on a page that gives no `since`: nothing to recover from, and the comment is
+    // missed (replays come before the answer, so by the answer it would have arrived).
+    await api.sendToChannel("articles-6", "missed without since");
+    const bare = socket.subscribe({ channels: ["articles-6"] });
+    await recorder.until(() => bare.getState().status === "subscribed", "subscribed without since");
+    expect(sent.filter((frame) => frame.type === "subscribe").at(-1)).toEqual({ type: "subscribe", ref: "s2", channels: ["articles-6"] });
+    expect(recorder.frames.some((frame) => frame.type === "message" && frame.text === "missed without since")).toBe(false);
   });
 });
