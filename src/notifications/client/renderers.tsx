@@ -13,8 +13,9 @@ export interface RenderContext {
   /** The page origin (`location.origin`). */
   origin: string;
   /**
-   * Client-side navigation (the Next router), unchecked: give it a path from `sameOriginPath`,
-   * never a URL from a frame (`followSameOriginRedirect(frame, context)` checks it for you).
+   * Client-side navigation (the Next router) to a same-origin path; a path the router could take
+   * off the site is refused (logged) rather than pushed. For a URL from a frame use
+   * `followSameOriginRedirect(frame, context)` or `navigate(resolveNavigation(url, origin))`.
    */
   push(path: string): void;
   /** Performs a resolved, safe navigation: router push in-app, `location.assign` elsewhere. */
