@@ -1,11 +1,12 @@
 import { defineConfig } from "drizzle-kit";
 
 /**
- * One schema list and one migrations folder for PGlite and PostgreSQL alike.
- * `npm run db:generate` writes ./drizzle; the app applies it with `migrateDatabase()` (src/db).
+ * The demo's own tables (users, articles, comments), one migrations folder for PGlite and
+ * PostgreSQL alike. `npm run db:generate` writes ./drizzle; `migrateDatabase()` (src/db) applies it,
+ * then the kit's own migrations (its `ncb_*` tables ship with the package).
  */
 export default defineConfig({
   dialect: "postgresql",
-  schema: ["./src/db/schema.ts", "./src/notifications/server/store/schema.ts"],
+  schema: ["./src/db/schema.ts"],
   out: "./drizzle",
 });

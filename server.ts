@@ -1,14 +1,16 @@
 /**
- * The app's server: Next.js plus the notifications websocket on one port.
+ * The demo's server: Next.js plus the notifications websocket on one port.
  *
- *   npm run dev            development with hot reload
+ *   npm run dev                  development with hot reload
  *   npm run build && npm start   production
  *
  * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, and the
- * notification settings listed in the README.
+ * notification settings listed in the README. Like any app, it uses the kit only through the
+ * package's entry points.
  */
+import { createDrizzleStore } from "next-channels-broadcast/drizzle";
+import { startNotificationsServer } from "next-channels-broadcast/node";
 import { closeDatabase, getDb, migrateDatabase } from "./src/db";
-import { createDrizzleStore, startNotificationsServer } from "./src/notifications/server/node";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   if (secretSource !== "environment") {
     console.warn(`[server] AUTH_SECRET is not set: using the one stored in ${process.env.DATA_DIR ?? ".data"}/auth-secret. Set AUTH_SECRET in production.`);
   }
+  // The demo's tables and the kit's (its own migrations), in the demo's one database.
   await migrateDatabase();
   // Stored sends get ids, the per-user inbox and recovery after reconnects (see README "Replay").
   const store = createDrizzleStore(getDb());

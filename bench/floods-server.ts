@@ -4,7 +4,7 @@
  * PGlite (a temp directory) — the embedded default, where every statement runs on the main
  * thread, so database work a client causes shows up as event-loop delay.
  *
- * The kit is loaded from `KIT_SRC` (default: this checkout's `src/notifications`), so the same
+ * The kit is loaded from `KIT_SRC` (default: this checkout's package sources), so the same
  * benchmark measures an older checkout ("before") and this one ("after").
  *
  * Env: KIT_SRC, MIGRATIONS (the drizzle folder matching the kit), PGLITE_DIR, AUTH_SECRET,
@@ -22,12 +22,12 @@ import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 
-const kit = resolve(process.env.KIT_SRC ?? resolve(import.meta.dirname, "../src/notifications"));
-const { createGateway } = (await import(`${kit}/server/gateway/index.ts`)) as typeof import("../src/notifications/server/gateway");
-const { createDrizzleStore } = (await import(`${kit}/server/store/index.ts`)) as typeof import("../src/notifications/server/store");
-const { createMemoryLayer } = (await import(`${kit}/server/layer/memory.ts`)) as typeof import("../src/notifications/server/layer/memory");
-const { readSettings } = (await import(`${kit}/server/settings.ts`)) as typeof import("../src/notifications/server/settings");
-const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as typeof import("../src/notifications/server/auth/authjs");
+const kit = resolve(process.env.KIT_SRC ?? resolve(import.meta.dirname, "../packages/next-channels-broadcast/src"));
+const { createGateway } = (await import(`${kit}/server/gateway/index.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/gateway");
+const { createDrizzleStore } = (await import(`${kit}/server/store/index.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/store");
+const { createMemoryLayer } = (await import(`${kit}/server/layer/memory.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/layer/memory");
+const { readSettings } = (await import(`${kit}/server/settings.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/settings");
+const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/auth/authjs");
 
 const client = new PGlite(process.env.PGLITE_DIR!);
 const db = drizzle({ client });

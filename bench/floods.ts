@@ -19,7 +19,7 @@
  * worst time a plain HTTP request (`GET /ping`, every 50 ms) waited for its answer.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encode } from "next-auth/jwt";
@@ -54,12 +54,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** Where a checkout keeps the kit: the package (this one) or `src/notifications` (before issue #14). */
+function kitLayout(kitRoot: string): { KIT_SRC: string; MIGRATIONS: string } {
+  const pkg = join(kitRoot, "packages/next-channels-broadcast");
+  return existsSync(pkg) ? { KIT_SRC: join(pkg, "src"), MIGRATIONS: join(pkg, "drizzle") } : { KIT_SRC: join(kitRoot, "src/notifications"), MIGRATIONS: join(kitRoot, "drizzle") };
+}
+
 async function startServer(kitRoot: string): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "ncb-floods-"));
   const command = [resolve(ROOT, "node_modules/.bin/tsx"), resolve(ROOT, "bench/floods-server.ts")];
   const child: ChildProcess = spawn(hasTaskset ? "taskset" : command[0]!, hasTaskset ? ["-c", "0", ...command] : command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, KIT_SRC: join(kitRoot, "src/notifications"), MIGRATIONS: join(kitRoot, "drizzle"), PGLITE_DIR: join(dir, "pglite"), AUTH_SECRET: SECRET, NODE_ENV: "production" },
+    env: { ...process.env, ...kitLayout(kitRoot), PGLITE_DIR: join(dir, "pglite"), AUTH_SECRET: SECRET, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((done, fail) => {

@@ -13,7 +13,7 @@
  */
 import { resolve } from "node:path";
 import { sql } from "drizzle-orm";
-import type { StoreDatabase } from "../src/notifications/server/store";
+import type { StoreDatabase } from "../packages/next-channels-broadcast/src/server/store";
 
 export const MIGRATIONS_FOLDER = resolve(import.meta.dirname, "../drizzle");
 /** Milliseconds between two synthetic rows (1,000,000 rows ≈ 7 days). */
@@ -31,7 +31,7 @@ export async function fillNotifications(db: StoreDatabase, options: { from: numb
   for (let first = options.from; first <= options.to; first += BATCH) {
     const last = Math.min(options.to, first + BATCH - 1);
     await db.execute(sql`
-      insert into notifications ("group", "kind", "frame", "inbox", "created_at", "expires_at", "acked_at")
+      insert into ncb_notifications ("group", "kind", "frame", "inbox", "created_at", "expires_at", "acked_at")
       select
         case when r < 800 then 'user:u' || (1 + (i * 7919) % ${sql.raw(String(USERS))})
              when r < 850 then 'all'
@@ -47,5 +47,5 @@ export async function fillNotifications(db: StoreDatabase, options: { from: numb
       ) s
       order by i`);
   }
-  await db.execute(sql`analyze notifications`);
+  await db.execute(sql`analyze ncb_notifications`);
 }

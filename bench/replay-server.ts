@@ -22,10 +22,11 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { createGateway } from "../src/notifications/server/gateway";
-import { createMemoryLayer } from "../src/notifications/server/layer/memory";
-import { readSettings } from "../src/notifications/server/settings";
-import { createDrizzleStore, type NotificationStore, type StoreDatabase } from "../src/notifications/server/store";
+import { createGateway } from "../packages/next-channels-broadcast/src/server/gateway";
+import { createMemoryLayer } from "../packages/next-channels-broadcast/src/server/layer/memory";
+import { readSettings } from "../packages/next-channels-broadcast/src/server/settings";
+import { createDrizzleStore, type NotificationStore, type StoreDatabase } from "../packages/next-channels-broadcast/src/server/store";
+import { migrateNotifications } from "../packages/next-channels-broadcast/src/server/store/migrate";
 import { fillNotifications, MIGRATIONS_FOLDER, ROW_SPACING_MS } from "./replay-data";
 
 type QueryName = "pendingInbox" | "missedSince" | "latestProgress";
@@ -36,6 +37,7 @@ async function openDatabase(): Promise<{ db: StoreDatabase; close: () => Promise
     const client = postgres(url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres({ client });
     await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrateNotifications(db);
     return { db, close: () => client.end({ timeout: 5 }) };
   }
   const dir = process.env.PGLITE_DIR;
@@ -43,6 +45,7 @@ async function openDatabase(): Promise<{ db: StoreDatabase; close: () => Promise
   const client = new PGlite(dir);
   const db = drizzlePglite({ client });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateNotifications(db);
   return { db, close: () => client.close() };
 }
 

@@ -35,9 +35,10 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import WebSocket from "ws";
-import { createDrizzleStore, type NotificationStore, type StoreDatabase } from "../src/notifications/server/store";
-import { replayFor } from "../src/notifications/server/store/replay";
+import { createDrizzleStore, type NotificationStore, type StoreDatabase } from "../packages/next-channels-broadcast/src/server/store";
+import { replayFor } from "../packages/next-channels-broadcast/src/server/store/replay";
 import { POSTGRES_INSTALL, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server";
+import { migrateNotifications } from "../packages/next-channels-broadcast/src/server/store/migrate";
 import { CHANNELS, fillNotifications, MIGRATIONS_FOLDER, ROW_SPACING_MS, USERS } from "./replay-data";
 
 /* ------------------------------------------------------------------------------ options */
@@ -278,6 +279,7 @@ async function openPglite(): Promise<OpenDatabase> {
   const client = new PGlite(dir);
   const db = drizzlePglite({ client });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateNotifications(db);
   return { db, close: async () => (client.closed ? undefined : client.close()) };
 }
 
@@ -285,6 +287,7 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
   const client = postgres(url, { max: 3, onnotice: () => {} });
   const db = drizzlePostgres({ client });
   await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateNotifications(db);
   let ended: Promise<void> | undefined;
   return { db, close: () => (ended ??= client.end({ timeout: 5 })) };
 }
@@ -330,14 +333,14 @@ async function explain(db: StoreDatabase, store: NotificationStore, maxId: numbe
   const since = new Date(now.getTime() - store.settings.recoveryWindowMs).toISOString();
   const plans: Record<string, string[]> = {};
   // The same shape as the store's queries (store/index.ts), written out for EXPLAIN.
-  const beforeWindow = sql.raw(`coalesce((select max("id") from notifications where "created_at" <= '${since}'::timestamptz), 0)`);
+  const beforeWindow = sql.raw(`coalesce((select max("id") from ncb_notifications where "created_at" <= '${since}'::timestamptz), 0)`);
   const queries = {
-    pendingInbox: sql`explain analyze select "id", "group", "inbox", "frame" from notifications
+    pendingInbox: sql`explain analyze select "id", "group", "inbox", "frame" from ncb_notifications
       where "group" = 'user:u42' and "inbox" and "acked_at" is null and "expires_at" > ${now.toISOString()}::timestamptz order by "id" limit 100`,
-    "missedSince (reconnect)": sql`explain analyze select "id", "group", "inbox", "frame" from notifications
+    "missedSince (reconnect)": sql`explain analyze select "id", "group", "inbox", "frame" from ncb_notifications
       where "group" in ('all', 'authenticated', 'user:u42', 'articles-7') and not "inbox" and "id" > ${maxId - 33}
         and "id" > ${beforeWindow} and "created_at" > ${since}::timestamptz order by "id" desc limit 100`,
-    "missedSince (stale, lastId=0)": sql`explain analyze select "id", "group", "inbox", "frame" from notifications
+    "missedSince (stale, lastId=0)": sql`explain analyze select "id", "group", "inbox", "frame" from ncb_notifications
       where "group" in ('all', 'authenticated', 'user:u42', 'articles-7') and not "inbox" and "id" > 0
         and "id" > ${beforeWindow} and "created_at" > ${since}::timestamptz order by "id" desc limit 100`,
   };
@@ -374,7 +377,7 @@ async function growth(
     // "Now" is just after the newest row: the store's clock follows the synthetic timeline.
     const now = new Date(origin.getTime() + (rows + 1) * ROW_SPACING_MS);
     const store = createDrizzleStore(opened.db, { env: {}, clock: () => now });
-    const [size] = rowsOf(await opened.db.execute(sql`select pg_total_relation_size('notifications')::bigint as bytes, max("id")::bigint as max from notifications`));
+    const [size] = rowsOf(await opened.db.execute(sql`select pg_total_relation_size('ncb_notifications')::bigint as bytes, max("id")::bigint as max from ncb_notifications`));
     const maxId = Number(size?.max);
     // Warm-up: the first queries after a bulk insert pay for cold caches and plans.
     await measureConnects(store, maxId, (max) => max - 33, 20);
@@ -392,8 +395,8 @@ async function growth(
       const cleanupStarted = performance.now();
       const deleted = await store.deleteExpired(now);
       const cleanupSeconds = Math.round((performance.now() - cleanupStarted) / 100) / 10;
-      await opened.db.execute(sql`analyze notifications`);
-      const [left] = rowsOf(await opened.db.execute(sql`select count(*)::bigint as rows from notifications`));
+      await opened.db.execute(sql`analyze ncb_notifications`);
+      const [left] = rowsOf(await opened.db.execute(sql`select count(*)::bigint as rows from ncb_notifications`));
       afterCleanup = {
         deleted,
         cleanupSeconds,

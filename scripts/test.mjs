@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The whole test suite, as `npm test` runs it:
- *   type-check → lint → vitest (unit, integration, store, layers) → next build → Playwright.
+ *   build the package → type-check → lint → vitest (unit, integration, store, layers) → next build → Playwright.
  * Prints one closing line "N passed, N failed, N skipped". With CI=true a skipped test is a
  * failure: CI must prove every service-backed test ran.
  *
@@ -49,6 +49,13 @@ function countPlaywright(file) {
   totals.skipped += stats.skipped ?? 0;
   if (stats.flaky) console.log(`note: ${stats.flaky} Playwright test(s) passed only on retry`);
   return true;
+}
+
+// The demo and the tests import the package by name, i.e. its built dist/ (as an app would).
+const kitBuilt = step("build the package", "npm", ["run", "build:kit"]);
+if (!kitBuilt) {
+  console.log("The package did not build; nothing else can run.");
+  process.exit(1);
 }
 
 if (!args.has("--only-e2e")) {

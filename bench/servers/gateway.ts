@@ -6,12 +6,12 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createGateway } from "../../src/notifications/server/gateway";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import { createRedisLayer } from "../../src/notifications/server/layer/redis";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
-import { notifyWith } from "../../src/notifications/server/send";
-import { readSettings } from "../../src/notifications/server/settings";
+import { createGateway } from "../../packages/next-channels-broadcast/src/server/gateway";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import { createRedisLayer } from "../../packages/next-channels-broadcast/src/server/layer/redis";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
+import { readSettings } from "../../packages/next-channels-broadcast/src/server/settings";
 import { now } from "../lib/clock";
 import { benchText, flag, runServer, timeLoop } from "./common";
 

@@ -7,8 +7,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import { Connection } from "../../src/notifications/server/gateway/connection";
-import { prepareTextFrame } from "../../src/notifications/server/gateway/frame";
+import { Connection } from "../../packages/next-channels-broadcast/src/server/gateway/connection";
+import { prepareTextFrame } from "../../packages/next-channels-broadcast/src/server/gateway/frame";
 import { now } from "../lib/clock";
 import { benchText, runServer, timeLoop } from "./common";
 

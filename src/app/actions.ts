@@ -7,7 +7,7 @@ import { after } from "next/server";
 import { z } from "zod";
 import { auth, signOut } from "@/auth";
 import { findUserByUsername } from "@/db";
-import { notify, NotificationError, reauthenticateUser, type Payload, type Target } from "@/notifications/server";
+import { notify, NotificationError, reauthenticateUser, type Payload, type Target } from "next-channels-broadcast/server";
 
 export interface SendState {
   status: "idle" | "sent" | "noop" | "error";

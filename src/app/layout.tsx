@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { auth } from "@/auth";
-import { ConnectionIndicator, NotificationsProvider } from "@/notifications/client";
-import { currentWatermark, getClientSettings } from "@/notifications/server";
+import { ConnectionIndicator, NotificationsProvider } from "next-channels-broadcast/client";
+import { currentWatermark, getClientSettings } from "next-channels-broadcast/server";
 import { signOutAction } from "./actions";
 import "./globals.css";
 

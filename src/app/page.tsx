@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { auth } from "@/auth";
-import { getClientSettings } from "@/notifications/server";
+import { getClientSettings } from "next-channels-broadcast/server";
 import { SendForm } from "./send-form";
 
 export const dynamic = "force-dynamic";

@@ -7,9 +7,8 @@
  * dot segment into the protocol-relative path "//evil.example/" and the redirect after sign-in
  * left the site. The path returned is rebuilt from the resolved URL, never the raw input.
  */
-import { PLACEHOLDER_ORIGIN, sameOriginPath } from "@/notifications/shared";
+import { sameSitePath } from "next-channels-broadcast/server";
 
 export function safeRedirectPath(value: unknown): string {
-  if (typeof value !== "string" || value.length > 512 || !value.startsWith("/")) return "/";
-  return sameOriginPath(value, PLACEHOLDER_ORIGIN) ?? "/";
+  return sameSitePath(value) ?? "/";
 }

@@ -8,11 +8,10 @@
  * one process; a module-level singleton would exist twice and PGlite would be opened twice on one
  * directory. A `Symbol.for` key on `globalThis` exists once per process.
  *
- * Why a lock file: PGlite does not lock its data directory and two processes corrupt it. We take
- * an exclusive lock file (our pid, created with `wx`) and refuse to open a directory that a live
+ * Why a lock file: PGlite does not lock its data directory and two processes corrupt it. The kit's
+ * `acquirePgliteLock` takes an exclusive lock file (our pid) and refuses a directory that a live
  * process holds; a lock left behind by a dead process is taken over.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -22,17 +21,18 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { acquirePgliteLock, migrateNotifications, releasePgliteLock } from "next-channels-broadcast/drizzle";
 import * as schema from "./schema";
 
 export { schema };
+// The directory lock is the kit's (one process per PGlite directory); the demo re-exports it for its CLIs.
+export { acquirePgliteLock, DatabaseLockedError, PGLITE_LOCK_FILE, releasePgliteLock } from "next-channels-broadcast/drizzle";
 
 /** The Drizzle database, whichever driver is behind it. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Default PGlite data directory (relative to the working directory). */
 export const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
-/** Name of the lock file inside the PGlite data directory. */
-export const PGLITE_LOCK_FILE = "next-channels-broadcast.lock";
 
 type Connection =
   | { kind: "pglite"; db: PgliteDatabase<typeof schema>; client: PGlite; dataDir: string; lockFile: string }
@@ -52,21 +52,6 @@ type GlobalWithDb = { [DB_KEY]?: DbHolder };
 function holder(): DbHolder {
   const g = globalThis as GlobalWithDb;
   return (g[DB_KEY] ??= {});
-}
-
-/** Raised when the PGlite data directory is held by another live process. */
-export class DatabaseLockedError extends Error {
-  readonly dataDir: string;
-  readonly pid: number;
-
-  constructor(dataDir: string, pid: number) {
-    super(
-      `PGlite data directory ${dataDir} is in use by process ${pid}; stop that process, or set PGLITE_DATA_DIR / DATABASE_URL`,
-    );
-    this.name = "DatabaseLockedError";
-    this.dataDir = dataDir;
-    this.pid = pid;
-  }
 }
 
 /** The database could not be reached or migrated (e.g. a wrong `DATABASE_URL`). */
@@ -93,67 +78,6 @@ export function redactDatabaseUrl(url: string): string {
     return parsed.toString();
   } catch {
     return "(unparseable URL)";
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function readLockPid(lockFile: string): number | null {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(lockFile, "utf8").trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
-
-/**
- * Takes the exclusive lock of `dataDir` for this process, or throws `DatabaseLockedError`.
- * A lock whose process is gone (or that is unreadable/empty) is stale and taken over.
- */
-export function acquirePgliteLock(dataDir: string): string {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, PGLITE_LOCK_FILE);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = fs.openSync(lockFile, "wx");
-      try {
-        fs.writeSync(fd, `${process.pid}\n`);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return lockFile;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const pid = readLockPid(lockFile);
-    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) throw new DatabaseLockedError(dataDir, pid);
-    // Stale (dead process, our own leftover pid, or garbage): remove and try again.
-    try {
-      fs.unlinkSync(lockFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  throw new Error(`Could not take the lock ${lockFile}; another process keeps racing for it.`);
-}
-
-/** Removes the lock file if this process holds it. */
-export function releasePgliteLock(lockFile: string): void {
-  try {
-    if (readLockPid(lockFile) === process.pid) fs.unlinkSync(lockFile);
-  } catch {
-    // Nothing to release.
   }
 }
 
@@ -259,6 +183,8 @@ async function runMigrations(c: Connection): Promise<void> {
       lockHolder.release();
     }
   }
+  // The kit's own tables (ncb_*), from the migrations shipped in the package.
+  await migrateNotifications(c.db);
   // Demo rows: fixed ids so every start (and every process) agrees, inserted once.
   const db: Database = c.db;
   await db.insert(schema.articles).values(DEMO_ARTICLES).onConflictDoNothing({ target: schema.articles.id });
@@ -266,7 +192,8 @@ async function runMigrations(c: Connection): Promise<void> {
 }
 
 /**
- * Applies the migrations in ./drizzle (or `DRIZZLE_MIGRATIONS_DIR`) and seeds the demo articles.
+ * Applies the migrations in ./drizzle (or `DRIZZLE_MIGRATIONS_DIR`) and the kit's own, and seeds
+ * the demo articles.
  * Runs once per connection; later calls return the same promise. An unreachable `DATABASE_URL`
  * fails with a `DatabaseConnectionError` naming it.
  *

@@ -5,8 +5,9 @@
  * when it sends in-process.
  */
 import { getTableName } from "drizzle-orm";
-import { findObjectByChannel, objectChannel } from "@/notifications/server";
-import type { ObjectResolution, TargetResolvers } from "@/notifications/server/http";
+import { objectChannel } from "next-channels-broadcast/server";
+import { findObjectByChannel } from "next-channels-broadcast/drizzle";
+import type { ObjectResolution, TargetResolvers } from "next-channels-broadcast/server";
 import { getReadyDb } from "./client";
 import { articles, users } from "./schema";
 import { findUserByUsername } from "./users";

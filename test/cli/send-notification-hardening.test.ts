@@ -13,8 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublishHandler } from "../../src/notifications/server/http";
-import { notifyWith } from "../../src/notifications/server/send";
+import { createPublishHandler } from "../../packages/next-channels-broadcast/src/server/http";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
 import { HOSTILE_URLS } from "../fixtures/hostile-urls";
 import { serveFetchHandler, type FetchServer } from "../helpers/fetch-server";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";

@@ -3,7 +3,7 @@
  * left that a terminal would act on, and stays readable.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_ECHOED_LENGTH, terminalSafe } from "../../src/cli/terminal-text";
+import { MAX_ECHOED_LENGTH, terminalSafe } from "../../packages/next-channels-broadcast/src/cli/terminal-text";
 
 /** Anything a terminal interprets: C0 (but none here, after cleaning), DEL, C1, bidi controls. */
 const ACTIVE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

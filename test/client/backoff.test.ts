@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, createBackoff, resolveBackoff } from "../../src/notifications/client/backoff";
-import { InvalidNotificationError } from "../../src/notifications/shared/errors";
+import { backoffDelay, createBackoff, resolveBackoff } from "../../packages/next-channels-broadcast/src/client/backoff";
+import { InvalidNotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 
 describe("resolveBackoff", () => {
   it("applies the seed's defaults: 1 s, ×2, 30 s cap, 20 % jitter, unlimited, on", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createIdDeduper } from "../../src/notifications/client/dedupe";
+import { createIdDeduper } from "../../packages/next-channels-broadcast/src/client/dedupe";
 
 describe("createIdDeduper", () => {
   it("reports a repeated id, 0 included", () => {

@@ -5,10 +5,10 @@
  * token refresh, retries of an unavailable channel layer, progress versions, the open timeout.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNotificationSocket } from "../../src/notifications/client/socket";
-import type { NotificationSocket, NotificationSocketOptions } from "../../src/notifications/client/socket";
-import type { SubscriptionState } from "../../src/notifications/client/subscription-state";
-import { CloseCode } from "../../src/notifications/shared/close-codes";
+import { createNotificationSocket } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { NotificationSocket, NotificationSocketOptions } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { SubscriptionState } from "../../packages/next-channels-broadcast/src/client/subscription-state";
+import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
 import { NodeWebSocket, pollUntil, Recorder, startServer } from "./helpers";
 import type { ServerConnection, TestServer } from "./helpers";
 

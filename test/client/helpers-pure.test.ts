@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { performNavigation, resolveNavigation } from "../../src/notifications/client/navigation";
-import { parseProgress, recordProgress, EMPTY_PROGRESS } from "../../src/notifications/client/progress";
-import { buildNotificationSocketURL } from "../../src/notifications/client/socket-url";
-import { createPositionTracker, DEFAULT_SETTLE_MS } from "../../src/notifications/client/position";
-import { createSubscriptionRegistry } from "../../src/notifications/client/subscriptions";
-import { isTokenExpired, readTokenClaims } from "../../src/notifications/client/token-claims";
-import type { SubscribedFrame, SubscribeFrame, UnsubscribeFrame } from "../../src/notifications/shared/protocol";
+import { performNavigation, resolveNavigation } from "../../packages/next-channels-broadcast/src/client/navigation";
+import { parseProgress, recordProgress, EMPTY_PROGRESS } from "../../packages/next-channels-broadcast/src/client/progress";
+import { buildNotificationSocketURL } from "../../packages/next-channels-broadcast/src/client/socket-url";
+import { createPositionTracker, DEFAULT_SETTLE_MS } from "../../packages/next-channels-broadcast/src/client/position";
+import { createSubscriptionRegistry } from "../../packages/next-channels-broadcast/src/client/subscriptions";
+import { isTokenExpired, readTokenClaims } from "../../packages/next-channels-broadcast/src/client/token-claims";
+import type { SubscribedFrame, SubscribeFrame, UnsubscribeFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 
 const ORIGIN = "https://app.example";
 

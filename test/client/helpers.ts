@@ -8,10 +8,10 @@ import type { AppRouterInstance } from "next/dist/shared/lib/app-router-context.
 import { createElement, type ReactNode } from "react";
 import { WebSocket, WebSocketServer } from "ws";
 import type { RawData } from "ws";
-import { ConnectionIndicator } from "../../src/notifications/client/connection-indicator";
-import { NotificationsProvider, type NotificationsProviderProps } from "../../src/notifications/client/provider";
-import type { ConnectionState, WebSocketConstructor } from "../../src/notifications/client/socket";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { ConnectionIndicator } from "../../packages/next-channels-broadcast/src/client/connection-indicator";
+import { NotificationsProvider, type NotificationsProviderProps } from "../../packages/next-channels-broadcast/src/client/provider";
+import type { ConnectionState, WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 
 /** The `ws` client class, typed as the constructor the notification socket accepts. */
 export const NodeWebSocket: WebSocketConstructor = WebSocket;

@@ -6,11 +6,11 @@
 import type { IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import * as api from "../../src/notifications/server";
-import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
-import { createNotificationSocket, withLastId } from "../../src/notifications/client/socket";
-import { createSubscriptionRegistry } from "../../src/notifications/client/subscriptions";
-import type { NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "../../src/notifications/client/socket";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { issueSubscriptionToken } from "../../packages/next-channels-broadcast/src/server/auth/tokens";
+import { createNotificationSocket, withLastId } from "../../packages/next-channels-broadcast/src/client/socket";
+import { createSubscriptionRegistry } from "../../packages/next-channels-broadcast/src/client/subscriptions";
+import type { NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
 import { startTestGateway, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { sessionCookie, TEST_SECRET } from "../helpers/sessions";
 import { Recorder } from "./helpers";

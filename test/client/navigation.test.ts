@@ -3,7 +3,7 @@
  * do in the browser, and `performNavigation` refusing unsafe targets whoever built them.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { navigationHref, performNavigation, resolveNavigation, resolveRedirect, type NavigationTarget } from "../../src/notifications/client/navigation";
+import { navigationHref, performNavigation, resolveNavigation, resolveRedirect, type NavigationTarget } from "../../packages/next-channels-broadcast/src/client/navigation";
 import { HOSTILE_URLS, SAFE_URLS, TABLE_ORIGIN } from "../fixtures/hostile-urls";
 
 afterEach(() => {

@@ -18,8 +18,8 @@ import {
   CHIME_NOTES,
   createChime,
   useSubscribedChannels,
-} from "../../src/notifications/client";
-import type { NotificationsProviderProps } from "../../src/notifications/client";
+} from "../../packages/next-channels-broadcast/src/client";
+import type { NotificationsProviderProps } from "../../packages/next-channels-broadcast/src/client";
 import { fakeRouter, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 

@@ -16,8 +16,8 @@ import {
   ProgressBar,
   useChannelSubscription,
   useNotifications,
-} from "../../src/notifications/client";
-import type { NotificationFrame, NotificationsProviderProps } from "../../src/notifications/client";
+} from "../../packages/next-channels-broadcast/src/client";
+import type { NotificationFrame, NotificationsProviderProps } from "../../packages/next-channels-broadcast/src/client";
 import { fakeRouter, NodeWebSocket, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 

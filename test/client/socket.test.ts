@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNotificationSocket } from "../../src/notifications/client/socket";
-import type { NotificationSocket, NotificationSocketOptions } from "../../src/notifications/client/socket";
-import { CloseCode } from "../../src/notifications/shared/close-codes";
-import { MAX_ACK_BATCH } from "../../src/notifications/shared/protocol";
+import { createNotificationSocket } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { NotificationSocket, NotificationSocketOptions } from "../../packages/next-channels-broadcast/src/client/socket";
+import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
+import { MAX_ACK_BATCH } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { CountingTarget, NodeWebSocket, Recorder, pageShow, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 

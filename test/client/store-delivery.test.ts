@@ -7,11 +7,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import * as api from "../../src/notifications/server";
-import { currentWatermark } from "../../src/notifications/server/send";
-import { createNotificationSocket } from "../../src/notifications/client/socket";
-import type { NotificationSocket, WebSocketConstructor } from "../../src/notifications/client/socket";
-import { MAX_ACK_BATCH } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { currentWatermark } from "../../packages/next-channels-broadcast/src/server/send";
+import { createNotificationSocket } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { NotificationSocket, WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
+import { MAX_ACK_BATCH } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { sessionCookie } from "../helpers/sessions";
 import { startReplayServer, type ReplayServer } from "../replay/harness";
 import { openPgliteDatabase, type TestDatabase } from "../store/databases";

@@ -13,8 +13,8 @@ import type { Root } from "react-dom/client";
 import { renderToString } from "react-dom/server";
 import toast from "react-hot-toast";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ChannelSubscription, useChannelSubscription, useSubscription } from "../../src/notifications/client";
-import type { NotificationsProviderProps, SubscriptionRequest } from "../../src/notifications/client";
+import { ChannelSubscription, useChannelSubscription, useSubscription } from "../../packages/next-channels-broadcast/src/client";
+import type { NotificationsProviderProps, SubscriptionRequest } from "../../packages/next-channels-broadcast/src/client";
 import { fakeRouter, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 

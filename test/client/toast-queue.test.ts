@@ -14,9 +14,9 @@ import { createRoot } from "react-dom/client";
 import type { Root } from "react-dom/client";
 import toast, { Toaster } from "react-hot-toast";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createToastQueue, useNotifications } from "../../src/notifications/client";
-import type { NotificationFrame, NotificationsProviderProps } from "../../src/notifications/client";
-import { NotificationError } from "../../src/notifications/shared/errors";
+import { createToastQueue, useNotifications } from "../../packages/next-channels-broadcast/src/client";
+import type { NotificationFrame, NotificationsProviderProps } from "../../packages/next-channels-broadcast/src/client";
+import { NotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import { fakeRouter, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 

@@ -28,7 +28,7 @@ describe("PGlite data directory lock", { timeout: 60_000 }, () => {
     const child = await runTsx([OPEN_DB], { PGLITE_DATA_DIR: dataDir });
     expect(child.code).toBe(1);
     expect(child.stderr).toContain(
-      `PGlite data directory ${dataDir} is in use by process ${process.pid}; stop that process, or set PGLITE_DATA_DIR / DATABASE_URL`,
+      `PGlite data directory ${dataDir} is in use by process ${process.pid}; stop that process, or set PGLITE_DATA_DIR / NOTIFICATIONS_PGLITE_DIR / DATABASE_URL`,
     );
     // The refused process did not touch our lock or our data.
     expect(fs.readFileSync(lockFile, "utf8").trim()).toBe(String(process.pid));

@@ -43,10 +43,10 @@ describe("database (real PGlite)", () => {
     await migrateDatabase(); // idempotent
     const db = await getReadyDb();
     expect(await db.select().from(users)).toEqual([]);
-    // One migrations folder for the app's and the kit's tables.
+    // The demo's own tables from drizzle/, the kit's (ncb_*) from the migrations shipped in the package.
     const result = await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
     const names = ((result as unknown as { rows: { table_name: string }[] }).rows ?? []).map((row) => row.table_name);
-    expect(names).toEqual(expect.arrayContaining(["articles", "notification_progress", "notifications", "users"]));
+    expect(names).toEqual(expect.arrayContaining(["articles", "ncb_notification_progress", "ncb_notifications", "ncb_revocations", "users"]));
   });
 
   it("seeds three demo articles once", async () => {

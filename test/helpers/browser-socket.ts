@@ -3,8 +3,8 @@
  * Auth.js session cookie) against a real gateway: what a page would show, after its id dedupe.
  */
 import { WebSocket } from "ws";
-import { createNotificationSocket, type NotificationSocket, type WebSocketConstructor } from "../../src/notifications/client/socket";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { createNotificationSocket, type NotificationSocket, type WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { Recorder } from "../client/helpers";
 import { sessionCookie } from "./sessions";
 

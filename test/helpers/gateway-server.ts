@@ -5,13 +5,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
 import WebSocket from "ws";
-import { authjsAuthenticate } from "../../src/notifications/server/auth/authjs";
-import { createGateway, type Gateway, type GatewayOptions } from "../../src/notifications/server/gateway";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
-import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../src/notifications/server/runtime";
-import { readSettings, type NotificationSettings } from "../../src/notifications/server/settings";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { authjsAuthenticate } from "../../packages/next-channels-broadcast/src/server/auth/authjs";
+import { createGateway, type Gateway, type GatewayOptions } from "../../packages/next-channels-broadcast/src/server/gateway";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
+import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../packages/next-channels-broadcast/src/server/runtime";
+import { readSettings, type NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { sessionCookie, TEST_SECRET } from "./sessions";
 
 export interface TestGateway {

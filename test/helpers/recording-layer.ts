@@ -1,5 +1,5 @@
 /** A channel layer that records publishes, for unit tests of the send API. */
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
 
 export interface RecordingLayer extends ChannelLayer {
   published: { group: string; frame: Record<string, unknown> }[];

@@ -5,15 +5,15 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublishHandler, type PublishHandlerOptions } from "../../src/notifications/server/http";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import { notifyWith } from "../../src/notifications/server/send";
-import { readSettings } from "../../src/notifications/server/settings";
-import { InvalidSettingError } from "../../src/notifications/shared/errors";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { createPublishHandler, type PublishHandlerOptions } from "../../packages/next-channels-broadcast/src/server/http";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
+import { readSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { InvalidSettingError } from "../../packages/next-channels-broadcast/src/shared/errors";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { serveFetchHandler, type FetchServer } from "../helpers/fetch-server";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
-import { createDrizzleStore } from "../../src/notifications/server/store";
+import { createDrizzleStore } from "../../packages/next-channels-broadcast/src/server/store";
 import { openPgliteDatabase, type TestDatabase } from "../store/databases";
 
 const KEY = "test-api-key-0123456789abcdef";
@@ -290,7 +290,7 @@ describe("rate limiting", () => {
 describe("Idempotency-Key", () => {
   let database: TestDatabase;
   let stored: string;
-  const rowCount = async () => Number(((await database.db.execute(sql`select count(*)::int as n from notifications`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+  const rowCount = async () => Number(((await database.db.execute(sql`select count(*)::int as n from ncb_notifications`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
 
   beforeAll(async () => {
     database = await openPgliteDatabase();

@@ -5,9 +5,9 @@
  * the sockets keep working.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublishHandler } from "../../src/notifications/server/http";
-import { notifyWith } from "../../src/notifications/server/send";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { createPublishHandler } from "../../packages/next-channels-broadcast/src/server/http";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { HOSTILE_URLS, SAFE_URLS } from "../fixtures/hostile-urls";
 import { serveFetchHandler, type FetchServer } from "../helpers/fetch-server";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";

@@ -13,12 +13,12 @@
  *    live one.
  */
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { issueSubscriptionToken } from "../../src/notifications/server";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
-import type { NotificationStore } from "../../src/notifications/server/store";
-import type { ServerFrame, SubscribedFrame } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { issueSubscriptionToken } from "../../packages/next-channels-broadcast/src/server";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
+import type { NotificationStore } from "../../packages/next-channels-broadcast/src/server/store";
+import type { ServerFrame, SubscribedFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import type { TestClient } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 import { messages, startReplayServer, type ReplayServer, type ReplayServerOptions } from "../replay/harness";

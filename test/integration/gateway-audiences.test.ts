@@ -4,8 +4,8 @@
  * the client is in, and the frames that arrived before the marker are checked.
  */
 import { describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import type { NotificationSettings } from "../../src/notifications/server/settings";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import type { NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
 import { gatewayPerTest, HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { sessionCookie } from "../helpers/sessions";
 

@@ -5,11 +5,11 @@
  * acks, positions, subscription refs, shared budgets and connection caps (issues #8 and #13).
  */
 import { describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
-import type { NotificationSettings } from "../../src/notifications/server/settings";
-import { CloseCode } from "../../src/notifications/shared/close-codes";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import type { Authorizer } from "../../packages/next-channels-broadcast/src/server/auth/authorizer";
+import type { NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { gatewayPerTest, HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 

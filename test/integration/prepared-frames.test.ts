@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import * as wsModule from "ws";
 import { WebSocket, WebSocketServer } from "ws";
-import { Connection } from "../../src/notifications/server/gateway/connection";
-import { prepareTextFrame, supportsPreparedFrames, writePreparedFrame } from "../../src/notifications/server/gateway/frame";
+import { Connection } from "../../packages/next-channels-broadcast/src/server/gateway/connection";
+import { prepareTextFrame, supportsPreparedFrames, writePreparedFrame } from "../../packages/next-channels-broadcast/src/server/gateway/frame";
 
 type FrameFunction = (data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }) => Buffer[];
 const Sender = (wsModule as unknown as { Sender: { frame: FrameFunction } }).Sender;

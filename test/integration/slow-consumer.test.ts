@@ -7,8 +7,8 @@ import { once } from "node:events";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import * as api from "../../src/notifications/server";
-import { CloseCode } from "../../src/notifications/shared/close-codes";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
 import { sessionCookie } from "../helpers/sessions";
 

@@ -5,13 +5,13 @@
  * user group is sent, and the frames that arrived before it are checked.
  */
 import { describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
-import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
-import type { GatewayOptions } from "../../src/notifications/server/gateway";
-import type { NotificationSettings } from "../../src/notifications/server/settings";
-import { CloseCode } from "../../src/notifications/shared/close-codes";
-import type { ServerFrame, SubscribedFrame } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import type { Authorizer } from "../../packages/next-channels-broadcast/src/server/auth/authorizer";
+import { issueSubscriptionToken } from "../../packages/next-channels-broadcast/src/server/auth/tokens";
+import type { GatewayOptions } from "../../packages/next-channels-broadcast/src/server/gateway";
+import type { NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
+import type { ServerFrame, SubscribedFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { gatewayPerTest, TestClient, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 

@@ -7,8 +7,8 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { InvalidNotificationError } from "../../src/notifications/shared/errors";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { InvalidNotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import type { TestClient } from "../helpers/gateway-server";
 import { HOSTILE_URLS, SAFE_URLS } from "../fixtures/hostile-urls";
 import { startReplayServer, type ReplayServer } from "../replay/harness";
@@ -19,7 +19,7 @@ let server: ReplayServer;
 let alice: TestClient;
 
 async function rowCount(): Promise<number> {
-  const result = await database.db.execute(sql`select count(*)::int as n from notifications`);
+  const result = await database.db.execute(sql`select count(*)::int as n from ncb_notifications`);
   return Number((result as unknown as { rows: { n: number }[] }).rows[0]!.n);
 }
 

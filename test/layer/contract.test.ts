@@ -7,9 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import { createRedisLayer } from "../../src/notifications/server/layer/redis";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import { createRedisLayer } from "../../packages/next-channels-broadcast/src/server/layer/redis";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { recorder } from "./helpers";
 

@@ -1,5 +1,5 @@
 /** Helpers for channel-layer tests: a recording listener and a bounded poll. */
-import type { LayerListener } from "../../src/notifications/server/layer/types";
+import type { LayerListener } from "../../packages/next-channels-broadcast/src/server/layer/types";
 
 type Waiter = { predicate: (frame: string) => boolean; resolve: (frame: string) => void };
 

@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { createLayerFromEnv } from "../../src/notifications/server/layer/from-env";
-import { createRedisLayer, parseRedisUrl, type RedisLayer, type RedisLayerOptions } from "../../src/notifications/server/layer/redis";
-import { InvalidSettingError, PublishError } from "../../src/notifications/shared/errors";
+import { createLayerFromEnv } from "../../packages/next-channels-broadcast/src/server/layer/from-env";
+import { createRedisLayer, parseRedisUrl, type RedisLayer, type RedisLayerOptions } from "../../packages/next-channels-broadcast/src/server/layer/redis";
+import { InvalidSettingError, PublishError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import { describeWithRedis, freePort, RedisTestServer } from "../helpers/redis-server";
 import { eventually, recorder, untilDelivered } from "./helpers";
 
@@ -231,7 +231,7 @@ describeWithRedis("redis layer", () => {
   });
 
   it("is what createLayerFromEnv returns when REDIS_URL is set", async () => {
-    const layer = createLayerFromEnv({ REDIS_URL: server.url, NOTIFICATIONS_REDIS_PREFIX: "env:" });
+    const layer = await createLayerFromEnv({ REDIS_URL: server.url, NOTIFICATIONS_REDIS_PREFIX: "env:" });
     layers.push(layer as RedisLayer);
     expect(layer.kind).toBe("redis");
     expect((layer as RedisLayer).prefix).toBe("env:");
@@ -244,17 +244,17 @@ describeWithRedis("redis layer", () => {
 
 it("createLayerFromEnv: memory without REDIS_URL (or with an empty one)", async () => {
   for (const env of [{}, { REDIS_URL: "" }, { REDIS_URL: "  " }]) {
-    const layer = createLayerFromEnv(env);
+    const layer = await createLayerFromEnv(env);
     expect(layer.kind).toBe("memory");
     await layer.close();
   }
 });
 
-it("createLayerFromEnv: an invalid REDIS_URL stops start-up with InvalidSettingError naming it", () => {
+it("createLayerFromEnv: an invalid REDIS_URL stops start-up with InvalidSettingError naming it", async () => {
   for (const bad of ["not a url", "http://cache:6379", "redis://", "redis://cache:6379/zero", "redis://:secret@cache:99999"]) {
     let caught: unknown;
     try {
-      createLayerFromEnv({ REDIS_URL: bad });
+      await createLayerFromEnv({ REDIS_URL: bad });
     } catch (error) {
       caught = error;
     }
@@ -263,6 +263,6 @@ it("createLayerFromEnv: an invalid REDIS_URL stops start-up with InvalidSettingE
     expect((caught as Error).message).toMatch(/^Invalid setting REDIS_URL:/);
     expect((caught as Error).message).not.toContain("secret");
   }
-  expect(() => createLayerFromEnv({ REDIS_URL: "redis://127.0.0.1:1", NOTIFICATIONS_REDIS_PREFIX: " " })).toThrow(/NOTIFICATIONS_REDIS_PREFIX/);
+  await expect(createLayerFromEnv({ REDIS_URL: "redis://127.0.0.1:1", NOTIFICATIONS_REDIS_PREFIX: " " })).rejects.toThrow(/NOTIFICATIONS_REDIS_PREFIX/);
   expect(parseRedisUrl("rediss://:pw@cache.example:6380/2", "REDIS_URL")).toEqual({ where: "cache.example:6380" });
 });

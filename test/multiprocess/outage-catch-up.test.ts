@@ -9,12 +9,12 @@
  * - a Redis restart: every publish fails with PublishError, but the rows were stored first.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { PublishError } from "../../src/notifications/server";
-import { createRedisLayer, type RedisLayer } from "../../src/notifications/server/layer/redis";
-import { readSettings } from "../../src/notifications/server/settings";
-import { notifyWith } from "../../src/notifications/server/send";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { PublishError } from "../../packages/next-channels-broadcast/src/server";
+import { createRedisLayer, type RedisLayer } from "../../packages/next-channels-broadcast/src/server/layer/redis";
+import { readSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { startReplayServer, type ReplayServer } from "../replay/harness";

@@ -4,9 +4,9 @@
  * Real Redis (stopped and restarted), real PGlite store, real sockets.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { PublishError } from "../../src/notifications/server";
-import { createRedisLayer, type RedisLayer } from "../../src/notifications/server/layer/redis";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { PublishError } from "../../packages/next-channels-broadcast/src/server";
+import { createRedisLayer, type RedisLayer } from "../../packages/next-channels-broadcast/src/server/layer/redis";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { messages, startReplayServer, type ReplayServer } from "../replay/harness";
 import { openPgliteDatabase, type TestDatabase } from "../store/databases";

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { TestClient } from "../helpers/gateway-server";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { TEST_SECRET } from "../helpers/sessions";

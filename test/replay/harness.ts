@@ -2,11 +2,11 @@
  * A real gateway with a real Drizzle store on PGlite, for the replay tests: the runtime the
  * send API uses carries the same store, and every ack the gateway handled can be awaited.
  */
-import type { AckEvent } from "../../src/notifications/server/gateway";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
-import type { NotificationSettings } from "../../src/notifications/server/settings";
-import { createDrizzleStore, type NotificationStore, type StoreSettings } from "../../src/notifications/server/store";
-import type { Authorizer } from "../../src/notifications/server/auth/authorizer";
+import type { AckEvent } from "../../packages/next-channels-broadcast/src/server/gateway";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
+import type { NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { createDrizzleStore, type NotificationStore, type StoreSettings } from "../../packages/next-channels-broadcast/src/server/store";
+import type { Authorizer } from "../../packages/next-channels-broadcast/src/server/auth/authorizer";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
 import type { TestDatabase } from "../store/databases";
 

@@ -6,10 +6,10 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { createMemoryLayer } from "../../src/notifications/server/layer/memory";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
-import { InvalidNotificationError, PublishError } from "../../src/notifications/shared/errors";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { createMemoryLayer } from "../../packages/next-channels-broadcast/src/server/layer/memory";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
+import { InvalidNotificationError, PublishError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import { openBrowserSocket, type BrowserSocket } from "../helpers/browser-socket";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
 import { openPgliteDatabase, type TestDatabase } from "../store/databases";
@@ -32,7 +32,7 @@ function flakyLayer(): ChannelLayer {
 }
 
 async function rowCount(): Promise<number> {
-  const result = await database.db.execute(sql`select count(*)::int as n from notifications`);
+  const result = await database.db.execute(sql`select count(*)::int as n from ncb_notifications`);
   return Number((result as unknown as { rows: { n: number }[] }).rows[0]!.n);
 }
 

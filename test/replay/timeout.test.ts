@@ -11,9 +11,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import type { NotificationStore } from "../../src/notifications/server/store";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import type { NotificationStore } from "../../packages/next-channels-broadcast/src/server/store";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { openPgliteDatabase, type TestDatabase } from "../store/databases";
 import { helloIndex, messages, startReplayServer, type ReplayServer } from "./harness";
 

@@ -1,5 +1,5 @@
 /**
- * Real databases for store tests, migrated with the project's own migrations (drizzle/):
+ * Real databases for store tests, migrated with the demo's migrations (drizzle/) and the kit's own:
  * PGlite in a temp directory, and PostgreSQL (postgres.js) at a URL.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,8 +12,10 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import type { StoreDatabase } from "../../src/notifications/server/store";
+import type { StoreDatabase } from "../../packages/next-channels-broadcast/src/server/store";
+import { migrateNotifications } from "../../packages/next-channels-broadcast/src/server/store/migrate";
 
+/** The demo's migrations (users, articles, comments); the kit's own are applied by `migrateNotifications`. */
 export const MIGRATIONS_FOLDER = resolve(import.meta.dirname, "../../drizzle");
 
 export interface TestDatabase {
@@ -24,7 +26,7 @@ export interface TestDatabase {
 }
 
 async function truncate(db: StoreDatabase): Promise<void> {
-  await db.execute(sql`truncate table notifications, notification_progress, notification_revocations restart identity`);
+  await db.execute(sql`truncate table ncb_notifications, ncb_notification_progress, ncb_revocations restart identity`);
 }
 
 /**
@@ -36,6 +38,7 @@ export async function openPgliteDatabase(dataDir?: string): Promise<TestDatabase
   const client = new PGlite(dir);
   const db = drizzlePglite({ client });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateNotifications(db);
   return {
     db,
     dataDir: dir,
@@ -52,6 +55,7 @@ export async function openPostgresDatabase(url: string): Promise<TestDatabase> {
   const client = postgres(url, { max: 5, onnotice: () => {} });
   const db = drizzlePostgres({ client });
   await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateNotifications(db);
   return {
     db,
     reset: () => truncate(db),

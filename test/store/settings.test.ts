@@ -1,8 +1,8 @@
 /** Store settings are strict like the kit's other settings; `lastId` parsing never throws. */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_STORE_SETTINGS, readStoreSettings } from "../../src/notifications/server/store";
-import { parseLastId } from "../../src/notifications/server/store/replay";
-import { InvalidSettingError } from "../../src/notifications/shared/errors";
+import { DEFAULT_STORE_SETTINGS, readStoreSettings } from "../../packages/next-channels-broadcast/src/server/store";
+import { parseLastId } from "../../packages/next-channels-broadcast/src/server/store/replay";
+import { InvalidSettingError } from "../../packages/next-channels-broadcast/src/shared/errors";
 
 describe("readStoreSettings", () => {
   it("has the documented defaults", () => {

@@ -5,9 +5,9 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDrizzleStore, storedWireText, type NotificationStore, type StorableFrame, type StoreSettings } from "../../src/notifications/server/store";
-import { IdempotencyConflictError } from "../../src/notifications/shared/errors";
-import type { ProgressFrame } from "../../src/notifications/shared/protocol";
+import { createDrizzleStore, storedWireText, type NotificationStore, type StorableFrame, type StoreSettings } from "../../packages/next-channels-broadcast/src/server/store";
+import { IdempotencyConflictError } from "../../packages/next-channels-broadcast/src/shared/errors";
+import type { ProgressFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { describeWithPostgres, startPostgresServer, type PostgresServer } from "../helpers/postgres-server";
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from "./databases";
 
@@ -78,7 +78,7 @@ function storeContract(open: () => Promise<TestDatabase>): void {
     /** Rows stored under `key` (all rows when null). */
     const rowCount = async (key?: string): Promise<number> => {
       const result = await database.db.execute(
-        key === undefined ? sql`select count(*)::int as n from notifications` : sql`select count(*)::int as n from notifications where idempotency_key = ${key}`,
+        key === undefined ? sql`select count(*)::int as n from ncb_notifications` : sql`select count(*)::int as n from ncb_notifications where idempotency_key = ${key}`,
       );
       const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
       return Number(rows[0]!.n);

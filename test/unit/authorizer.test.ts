@@ -3,7 +3,7 @@
  * failures and slowness deny, reserved groups never reach it.
  */
 import { describe, expect, it } from "vitest";
-import { authorizeChannels, denyAll, type Authorizer } from "../../src/notifications/server/auth/authorizer";
+import { authorizeChannels, denyAll, type Authorizer } from "../../packages/next-channels-broadcast/src/server/auth/authorizer";
 
 const alice = { id: "alice" };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FrameQueues } from "../../src/notifications/server/gateway/frame-queue";
+import { FrameQueues } from "../../packages/next-channels-broadcast/src/server/gateway/frame-queue";
 
 /** A task that finishes when the test says so, recording when it started. */
 function deferredTask(log: string[], name: string) {

@@ -7,11 +7,12 @@ import { sql } from "drizzle-orm";
 import { integer, pgTable, primaryKey, serial, text, uuid } from "drizzle-orm/pg-core";
 import { drizzle, type PgliteDatabase } from "drizzle-orm/pglite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { findObjectByChannel, objectChannel, rowChannel } from "../../src/notifications/server/objects";
-import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../src/notifications/server/runtime";
-import { readSettings } from "../../src/notifications/server/settings";
-import { InvalidNotificationError } from "../../src/notifications/shared/errors";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { objectChannel, rowChannel } from "../../packages/next-channels-broadcast/src/server/objects";
+import { findObjectByChannel } from "../../packages/next-channels-broadcast/src/server/store/find-object";
+import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../packages/next-channels-broadcast/src/server/runtime";
+import { readSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import { InvalidNotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import { createRecordingLayer, type RecordingLayer } from "../helpers/recording-layer";
 
 const articles = pgTable("articles", {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseClientFrame } from "../../src/notifications/shared/protocol";
-import { isAllowedNotificationURL, sameOriginPath } from "../../src/notifications/shared/urls";
-import { parseExtraChannels } from "../../src/notifications/server/gateway/handshake";
+import { parseClientFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
+import { isAllowedNotificationURL, sameOriginPath } from "../../packages/next-channels-broadcast/src/shared/urls";
+import { parseExtraChannels } from "../../packages/next-channels-broadcast/src/server/gateway/handshake";
 
 describe("client frames", () => {
   it.each([

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as api from "../../src/notifications/server";
-import { InvalidNotificationError, PublishError } from "../../src/notifications/server";
-import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../src/notifications/server/runtime";
-import { readSettings, type NotificationSettings } from "../../src/notifications/server/settings";
+import * as api from "../../packages/next-channels-broadcast/src/server";
+import { InvalidNotificationError, PublishError } from "../../packages/next-channels-broadcast/src/server";
+import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "../../packages/next-channels-broadcast/src/server/runtime";
+import { readSettings, type NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
 import { createRecordingLayer, type RecordingLayer } from "../helpers/recording-layer";
 
 let layer: RecordingLayer;

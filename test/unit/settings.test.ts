@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidSettingError } from "../../src/notifications/shared/errors";
-import { DEFAULT_SETTINGS, readSettings } from "../../src/notifications/server/settings";
+import { InvalidSettingError } from "../../packages/next-channels-broadcast/src/shared/errors";
+import { DEFAULT_SETTINGS, readSettings } from "../../packages/next-channels-broadcast/src/server/settings";
 
 describe("settings", () => {
   it("has the original's defaults: anonymous off, everything else on", () => {

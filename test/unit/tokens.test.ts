@@ -10,8 +10,8 @@ import {
   MAX_TOKEN_CHANNELS,
   MAX_TOKEN_TTL_SECONDS,
   verifySubscriptionToken,
-} from "../../src/notifications/server/auth/tokens";
-import { InvalidNotificationError } from "../../src/notifications/shared/errors";
+} from "../../packages/next-channels-broadcast/src/server/auth/tokens";
+import { InvalidNotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 
 const SECRET = "unit-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -11,7 +11,7 @@ import {
   PLACEHOLDER_ORIGIN,
   resolveNotificationURL,
   sameOriginPath,
-} from "../../src/notifications/shared/urls";
+} from "../../packages/next-channels-broadcast/src/shared/urls";
 import { HOSTILE_URLS, SAFE_URLS, TABLE_ORIGIN } from "../fixtures/hostile-urls";
 
 describe("the hostile table is what it claims to be", () => {

@@ -6,19 +6,19 @@
 import { sql } from "drizzle-orm";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import { createRedisLayer } from "../../src/notifications/server/layer/redis";
-import { outboxIdempotencyKey, startOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "../../src/notifications/server/layer/outbox-consumer";
-import { OUTBOX_FIELD } from "../../src/notifications/server/layer/outbox";
-import { createUpstashPublisher, type UpstashPublisher } from "../../src/notifications/server/layer/upstash-publisher";
-import { notifyWith } from "../../src/notifications/server/send";
-import { InvalidNotificationError, PublishError } from "../../src/notifications/shared/errors";
-import type { ServerFrame } from "../../src/notifications/shared/protocol";
+import { createRedisLayer } from "../../packages/next-channels-broadcast/src/server/layer/redis";
+import { outboxIdempotencyKey, startOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "../../packages/next-channels-broadcast/src/server/layer/outbox-consumer";
+import { OUTBOX_FIELD } from "../../packages/next-channels-broadcast/src/server/layer/outbox";
+import { createUpstashPublisher, type UpstashPublisher } from "../../packages/next-channels-broadcast/src/server/layer/upstash-publisher";
+import { notifyWith } from "../../packages/next-channels-broadcast/src/server/send";
+import { InvalidNotificationError, PublishError } from "../../packages/next-channels-broadcast/src/shared/errors";
+import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
 import { UpstashTestServer } from "../helpers/upstash-server";
 import { messages, startReplayServer } from "../replay/harness";
 import { openBrowserSocket } from "../helpers/browser-socket";
-import type { ChannelLayer } from "../../src/notifications/server/layer/types";
+import type { ChannelLayer } from "../../packages/next-channels-broadcast/src/server/layer/types";
 import { openPgliteDatabase } from "../store/databases";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -239,7 +239,7 @@ describeWithRedis("upstash durable hand-off", () => {
       { id, text: "exactly-once" },
     ]);
     expect(browser.messages().filter((m) => m.text === "exactly-once")).toEqual([{ id, text: "exactly-once" }]);
-    const stored = await database.db.execute(sql`select id, idempotency_key from notifications where frame like '%exactly-once%'`);
+    const stored = await database.db.execute(sql`select id, idempotency_key from ncb_notifications where frame like '%exactly-once%'`);
     expect((stored as unknown as { rows: unknown[] }).rows).toEqual([{ id, idempotency_key: outboxIdempotencyKey(stream, queued.entryId) }]);
     // The page acknowledged that one row: nothing of dora's is left to replay.
     await b.nextAck((ack) => ack.id === id);

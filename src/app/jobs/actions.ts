@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { currentUser } from "@/auth";
-import { getClientSettings, progressChannel, redirectChannel } from "@/notifications/server";
+import { getClientSettings, progressChannel, redirectChannel } from "next-channels-broadcast/server";
 import { createJob, updateJob } from "./registry";
 
 export type StartJobState = { status: "idle" } | { status: "started"; jobId: string } | { status: "error"; message: string };

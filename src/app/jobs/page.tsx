@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { currentUser } from "@/auth";
-import { getClientSettings } from "@/notifications/server";
+import { getClientSettings } from "next-channels-broadcast/server";
 import { StartJobButton } from "./start-job-button";
 
 export const metadata: Metadata = { title: "Background job" };

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { auth } from "@/auth";
-import { progressUser, redirectUser } from "@/notifications/server";
+import { progressUser, redirectUser } from "next-channels-broadcast/server";
 import { recordTask } from "./registry";
 
 export type StartTaskState = { status: "idle" } | { status: "started"; taskId: string } | { status: "error"; message: string };

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { auth } from "@/auth";
-import { ProgressBar } from "@/notifications/client";
+import { ProgressBar } from "next-channels-broadcast/client";
 import { StartTaskButton } from "./start-task-button";
 
 export const metadata: Metadata = { title: "Long task" };

@@ -6,7 +6,7 @@
 import { revalidatePath } from "next/cache";
 import { currentUser } from "@/auth";
 import { addComment, articles, findArticle, MAX_COMMENT_LENGTH } from "@/db";
-import { sendToObject } from "@/notifications/server";
+import { sendToObject } from "next-channels-broadcast/server";
 
 export interface CommentState {
   status: "idle" | "posted" | "error";

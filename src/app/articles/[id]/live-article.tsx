@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useConnectionState, useNotifications, useSubscribedChannels } from "@/notifications/client";
+import { useConnectionState, useNotifications, useSubscribedChannels } from "next-channels-broadcast/client";
 
 /**
  * Shows whether this page's channel is live on the tab's socket, and reloads the comment list

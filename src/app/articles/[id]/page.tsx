@@ -3,8 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { currentUser } from "@/auth";
 import { articles, findArticle, listArticles, listComments, MAX_COMMENT_LENGTH } from "@/db";
-import { ChannelSubscription } from "@/notifications/client";
-import { issueSubscriptionToken, objectChannel } from "@/notifications/server";
+import { ChannelSubscription } from "next-channels-broadcast/client";
+import { issueSubscriptionToken, objectChannel } from "next-channels-broadcast/server";
 import { CommentForm } from "./comment-form";
 import { LiveArticle } from "./live-article";
 

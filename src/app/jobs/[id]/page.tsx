@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { currentUser } from "@/auth";
-import { ChannelSubscription, ProgressBar } from "@/notifications/client";
-import { issueSubscriptionToken } from "@/notifications/server";
+import { ChannelSubscription, ProgressBar } from "next-channels-broadcast/client";
+import { issueSubscriptionToken } from "next-channels-broadcast/server";
 import { findJobFor } from "../registry";
 
 export const metadata: Metadata = { title: "Job in progress" };

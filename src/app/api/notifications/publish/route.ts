@@ -6,7 +6,7 @@
  *     -d '{"audience":"user","username":"alice","text":"Hello","level":"success"}'
  */
 import { demoTargetResolvers } from "@/db/notification-targets";
-import { createPublishHandler } from "@/notifications/server/http";
+import { createPublishHandler } from "next-channels-broadcast/server";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,0 +1,70 @@
+/**
+ * `next-channels-broadcast/client`: the browser half of the kit. Import it in client components
+ * and in the root layout (a server component).
+ *
+ * No "use client" on this barrel: the components and hooks carry it on their own files (each a
+ * client boundary), while the plain values and functions exported here (defaults, URL rules, the
+ * socket outside React) stay values a server component can import.
+ *
+ * @example
+ * import { NotificationsProvider, ProgressBar, useNotifications } from "next-channels-broadcast/client";
+ */
+export { NotificationsProvider } from "./provider.js";
+export type { NotificationsProviderProps } from "./provider.js";
+export {
+  useChannelSubscription,
+  useConnectionState,
+  useNotificationClient,
+  useNotifications,
+  useProgress,
+  useSubscribedChannels,
+  useSubscription,
+} from "./hooks.js";
+export type { FrameListener, NotificationsApi, NotificationsState } from "./context.js";
+export { ChannelSubscription } from "./channel-subscription.js";
+export type { ChannelSubscriptionProps } from "./channel-subscription.js";
+export { ProgressBar } from "./progress-bar.js";
+export type { ProgressBarProps } from "./progress-bar.js";
+export { ConnectionIndicator } from "./connection-indicator.js";
+export type { ConnectionIndicatorProps } from "./connection-indicator.js";
+export { NotificationToast } from "./toast.js";
+export { DEFAULT_LEVEL_STYLES, DEFAULT_LEVEL_DURATIONS, DEFAULT_TOAST_QUEUE, BACKLOG_TOAST_ID, describeConnectionState, resolveToastQueueOptions } from "./display-defaults.js";
+export type { LevelStyles, NotificationToastProps } from "./toast.js";
+export { defaultRenderers, renderMessageToast, followSameOriginRedirect } from "./renderers.js";
+export type { RenderContext, Renderers } from "./renderers.js";
+export { createNotificationSocket, DEFAULT_OPEN_TIMEOUT_MS, LAST_ID_PARAM, withLastId } from "./socket.js";
+export type {
+  ConnectionState,
+  ConnectionStatus,
+  NotificationSocket,
+  NotificationSocketOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./socket.js";
+export type { BackoffOptions } from "./backoff.js";
+export { createChime, CHIME_NOTES } from "./chime.js";
+export type { Chime, ChimeOptions } from "./chime.js";
+export { createSubscriptionRegistry } from "./subscriptions.js";
+export type { SubscriptionHandle, SubscriptionLink, SubscriptionRegistry, SubscriptionRegistryOptions, SubscriptionRequest } from "./subscriptions.js";
+export type { ChannelSubscriptionState, SubscriptionErrorReason, SubscriptionState } from "./subscription-state.js";
+export { createPositionTracker, DEFAULT_SETTLE_MS } from "./position.js";
+export type { PositionTracker, PositionTrackerOptions } from "./position.js";
+export { createToastQueue } from "./toast-queue.js";
+export type { QueuedToast, ToastQueue } from "./toast-queue.js";
+export type { ToastQueueOptions } from "./display-defaults.js";
+export { readTokenClaims } from "./token-claims.js";
+export type { TokenClaims } from "./token-claims.js";
+export type { ProgressInfo } from "./progress.js";
+export { resolveNavigation } from "./navigation.js";
+export type { NavigationTarget } from "./navigation.js";
+export { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url.js";
+export type {
+  Level,
+  MessageFrame,
+  NotificationFrame,
+  ProgressFrame,
+  RedirectFrame,
+  ServerFrame,
+  SubscriptionRefusal,
+  SubscriptionRefusalReason,
+} from "../shared/protocol.js";

@@ -1,0 +1,291 @@
+"use client";
+/**
+ * `<NotificationsProvider>`: one notification socket per tab, owned by the root layout so it
+ * survives client-side navigations, plus the default rendering of what arrives.
+ */
+import { useRouter } from "next/navigation";
+import { useEffect, useEffectEvent, useMemo, useState } from "react";
+import type { ComponentProps, ReactNode } from "react";
+import { Toaster } from "react-hot-toast";
+import { CloseCode } from "../shared/close-codes.js";
+import type { ClientFrame, ServerFrame } from "../shared/protocol.js";
+import type { BackoffOptions } from "./backoff.js";
+import { createChime } from "./chime.js";
+import type { Chime } from "./chime.js";
+import { NotificationsApiContext, NotificationsStateContext } from "./context.js";
+import type { FrameListener, NotificationsApi, NotificationsState } from "./context.js";
+import { performNavigation } from "./navigation.js";
+import { EMPTY_PROGRESS, parseProgress, recordProgress } from "./progress.js";
+import { defaultRenderers } from "./renderers.js";
+import type { RenderContext, Renderers } from "./renderers.js";
+import { createNotificationSocket } from "./socket.js";
+import type { ConnectionState, NotificationSocket, WebSocketConstructor } from "./socket.js";
+import { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url.js";
+import { createSubscriptionRegistry } from "./subscriptions.js";
+import type { LevelStyles } from "./toast.js";
+import { createToastQueue } from "./toast-queue.js";
+import type { ToastQueueOptions } from "./toast-queue.js";
+
+export interface NotificationsProviderProps {
+  /**
+   * The signed-in user's id from the server session; null when anonymous. Changing it reconnects.
+   * When the server ends the socket's session (close code 4001, e.g. signed out in another tab),
+   * the provider calls `router.refresh()` so the layout passes the current one.
+   */
+  userId: string | null;
+  /** Open a socket for anonymous visitors too. Default false: the server refuses them unless it enables them. */
+  anonymousEnabled?: boolean;
+  /** Gateway path on this host. Default "/ws/notifications". */
+  path?: string;
+  backoff?: BackoffOptions;
+  /** Replace how messages, redirects or progress are shown. */
+  renderers?: Partial<Renderers>;
+  /** Per-level style overrides for the default toast. */
+  levelStyles?: LevelStyles;
+  /**
+   * Render react-hot-toast's `<Toaster>`: true (default, top-right), its props to place or style
+   * it (e.g. `{ containerStyle: { top: 72 } }` below a fixed header), or false if the app renders its own.
+   */
+  toaster?: boolean | ComponentProps<typeof Toaster>;
+  /**
+   * A watermark rendered by the server (`currentWatermark()`): the highest notification id the
+   * page already reflects. The socket connects with `?lastId=` set to it (and, later, to the
+   * highest id it has settled), so nothing sent between rendering and subscribing is lost.
+   */
+  initialLastId?: number;
+  /**
+   * How long (ms) a received id must have been held, socket open, before reconnects and
+   * subscribes report it as the position (ids from several server processes can arrive out of
+   * order). Default 2500. Read when a socket is created.
+   */
+  settleMs?: number;
+  /** A socket that has not opened after this long (ms) is dropped and retried. Default 10000. */
+  openTimeoutMs?: number;
+  /**
+   * Paces message toasts so a burst (a backlog replayed on connect) is drawn a few at a time
+   * instead of being cut by react-hot-toast's 20-toast limit: `{ maxVisible = 5,
+   * backlogDurationMs = 2000 }`, or false to show every toast at once. Listeners
+   * (`useNotifications`) always get every message at once.
+   */
+  toastQueue?: ToastQueueOptions | false;
+  /**
+   * Play a short four-note chime with each message. Default false. Silent until the user has
+   * clicked or pressed a key on the page: it never plays on its own before a gesture.
+   */
+  chime?: boolean;
+  /** WebSocket implementation (tests). Default the browser's. */
+  WebSocket?: WebSocketConstructor;
+  children?: ReactNode;
+}
+
+interface SessionView extends NotificationsState {
+  /** Which socket session this state belongs to; state of an older session is not shown. */
+  key: string;
+}
+
+const IDLE: ConnectionState = { status: "idle" };
+const NO_CHANNELS: readonly string[] = [];
+
+function emptySession(key: string): SessionView {
+  return { key, connection: IDLE, progress: EMPTY_PROGRESS, channels: NO_CHANNELS };
+}
+
+/**
+ * Put it in the root layout, with the user id from the server session:
+ *
+ * @example
+ * // app/layout.tsx (a server component)
+ * const session = await auth();
+ * return (
+ *   <html><body>
+ *     <NotificationsProvider userId={session?.user?.id ?? null}>{children}</NotificationsProvider>
+ *   </body></html>
+ * );
+ */
+export function NotificationsProvider({
+  userId,
+  anonymousEnabled = false,
+  path = DEFAULT_NOTIFICATIONS_PATH,
+  backoff,
+  renderers,
+  levelStyles,
+  toaster = true,
+  initialLastId,
+  settleMs,
+  openTimeoutMs,
+  toastQueue,
+  chime = false,
+  WebSocket: WebSocketImpl,
+  children,
+}: NotificationsProviderProps) {
+  const router = useRouter();
+  // Anonymous sockets are refused by default server-side; opening one would only retry forever.
+  const active = userId !== null || anonymousEnabled;
+  // Callers often pass `backoff` inline; a fresh object each render must not reconnect.
+  const backoffKey = JSON.stringify(backoff ?? null);
+  const sessionKey = active ? JSON.stringify([userId, path, backoffKey]) : "inactive";
+
+  const [session, setSession] = useState<SessionView>(() => emptySession(sessionKey));
+  const [listeners] = useState(() => new Set<FrameListener>());
+  // One registry for the provider's lifetime: pages' subscriptions outlive any one socket (a new
+  // user means a new socket, not new pages), and their state lives here, outside React.
+  const [registry] = useState(() => createSubscriptionRegistry({ retry: backoff }));
+  const [controllerRef] = useState(() => ({ current: null as NotificationSocket | null }));
+  // Callers often pass the options inline; key on their contents.
+  const queueKey = JSON.stringify(toastQueue ?? {});
+  const queue = useMemo(() => {
+    const options = JSON.parse(queueKey) as ToastQueueOptions | false;
+    return options === false ? null : createToastQueue(options);
+  }, [queueKey]);
+  const [chimeRef] = useState(() => ({ current: null as Chime | null }));
+
+  const update = (key: string, change: (previous: SessionView) => Partial<NotificationsState>) =>
+    setSession((previous) => {
+      const base = previous.key === key ? previous : emptySession(key);
+      return { ...base, ...change(base) };
+    });
+
+  const handleFrame = useEffectEvent((key: string, frame: ServerFrame) => {
+    const origin = window.location.origin;
+    const navigator = { push: (path: string) => router.push(path), assign: (url: string) => window.location.assign(url) };
+    const context: RenderContext = {
+      origin,
+      levelStyles,
+      toasts: queue ?? undefined,
+      // Even the "unchecked" push of a custom renderer goes through the same rule: no path that
+      // the router could take off the site (`//host`, `/\host`, …) is ever pushed.
+      push: (path) => void performNavigation({ kind: "push", path }, navigator),
+      navigate: (target) => performNavigation(target, navigator),
+    };
+    const use = { ...defaultRenderers, ...renderers };
+    if (frame.type === "message") chimeRef.current?.play();
+    try {
+      if (frame.type === "message") use.message(frame, context);
+      else if (frame.type === "redirect") use.redirect(frame, context);
+      else if (frame.type === "progress") {
+        const info = parseProgress(frame);
+        if (info) update(key, (previous) => ({ progress: recordProgress(previous.progress, info) }));
+        else console.warn(`[notifications] ignored progress with percent ${JSON.stringify(frame.percent)}`);
+        use.progress(frame, context);
+      }
+    } catch (error) {
+      console.error("[notifications] renderer threw", error);
+    }
+    for (const listener of [...listeners]) {
+      try {
+        listener(frame);
+      } catch (error) {
+        console.error("[notifications] frame listener threw", error);
+      }
+    }
+  });
+
+  const onSessionChange = useEffectEvent((key: string, patch: Partial<NotificationsState>) => update(key, () => patch));
+  // 4001: the server ended this socket's session (signed out in another tab, or expired). The
+  // `userId` this layout was rendered with is stale: render it again with the real session, so a
+  // signed-out tab stops retrying (anonymous off) or comes back as anonymous (anonymous on).
+  const onSocketClose = useEffectEvent((code: number) => {
+    if (code === CloseCode.SESSION_ENDED) router.refresh();
+  });
+  // Read when a socket is created, not a reason to recreate it.
+  const watermark = useEffectEvent(() => initialLastId ?? null);
+
+  useEffect(() => () => queue?.dispose(), [queue]);
+
+  useEffect(() => {
+    if (!chime) return;
+    const created = createChime();
+    chimeRef.current = created;
+    return () => {
+      if (chimeRef.current === created) chimeRef.current = null;
+      created.dispose();
+    };
+  }, [chime, chimeRef]);
+
+  // A later, higher watermark (a server page rendered after a send) raises the socket's — but
+  // only while it is open, when everything up to it has already arrived live. Raised while
+  // disconnected, it would make the reconnect skip broadcasts this tab missed meanwhile.
+  useEffect(() => {
+    const controller = controllerRef.current;
+    if (initialLastId !== undefined && controller?.getState().status === "open") controller.noteLastId(initialLastId);
+  }, [initialLastId, controllerRef]);
+
+  // Read when a socket is created, not a reason to recreate it.
+  const timing = useEffectEvent(() => ({ settleMs, openTimeoutMs }));
+
+  useEffect(() => {
+    if (!active) return;
+    const key = sessionKey;
+    // Callbacks of a disposed controller must not touch state (StrictMode's first mount, old user).
+    let live = true;
+    const controller = createNotificationSocket({
+      url: () => buildNotificationSocketURL(window.location, path),
+      WebSocket: WebSocketImpl,
+      backoff: JSON.parse(backoffKey) as BackoffOptions | null ?? undefined,
+      lastId: watermark(),
+      ...timing(),
+      subscriptions: registry,
+      onFrame: (frame) => {
+        if (live) handleFrame(key, frame);
+      },
+      onStateChange: (connection) => {
+        if (live) onSessionChange(key, { connection });
+      },
+      onChannelsChange: (channels) => {
+        if (live) onSessionChange(key, { channels });
+      },
+      onClose: ({ code }) => {
+        if (live) onSocketClose(code);
+      },
+    });
+    controllerRef.current = controller;
+    // StrictMode mounts, unmounts and mounts again synchronously. Connecting on a later
+    // macrotask lets the first cleanup cancel before any socket exists: never two sockets,
+    // never one opened only to be closed.
+    const timer = setTimeout(() => controller.connect(), 0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      if (controllerRef.current === controller) controllerRef.current = null;
+      controller.dispose();
+    };
+  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry]);
+
+  const api = useMemo<NotificationsApi>(
+    () => ({
+      addFrameListener(listener) {
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+        };
+      },
+      subscribe: (request) => registry.add(request),
+      unsubscribe: (channels) => registry.removeChannels(channels),
+      getSubscriptionState: (channel) => registry.channelState(channel),
+      onSubscriptionsChange: (listener) => registry.listen(listener),
+      send(frame: ClientFrame) {
+        return controllerRef.current?.send(frame) ?? false;
+      },
+    }),
+    [listeners, registry, controllerRef],
+  );
+
+  const visible = session.key === sessionKey ? session : null;
+  const state = useMemo<NotificationsState>(
+    () => ({
+      connection: visible?.connection ?? IDLE,
+      progress: visible?.progress ?? EMPTY_PROGRESS,
+      channels: visible?.channels ?? NO_CHANNELS,
+    }),
+    [visible?.connection, visible?.progress, visible?.channels],
+  );
+
+  return (
+    <NotificationsApiContext value={api}>
+      <NotificationsStateContext value={state}>
+        {children}
+        {toaster === false ? null : <Toaster position="top-right" {...(toaster === true ? {} : toaster)} />}
+      </NotificationsStateContext>
+    </NotificationsApiContext>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Local group membership for one gateway process. The channel layer is subscribed to a group
+ * only while this process holds at least one socket in it, and unsubscribed when the last
+ * one leaves, so a process listens only for what it can deliver.
+ */
+import type { ChannelLayer } from "../layer/types.js";
+import { parseControlMessage } from "./control.js";
+import { prepareTextFrame, readStoredId } from "./frame.js";
+
+/** Anything that can receive a frame: a gateway connection. */
+export interface GroupMember {
+  /**
+   * Delivers one pre-serialised frame. `wire`, when given, is the same frame already framed
+   * for the websocket (built once per message, see `frame.ts`); `id` and `ack` are the frame's
+   * stored id and ack request (read once per message). Must not throw.
+   */
+  deliver(frame: Buffer, wire?: Buffer, id?: number | null, ack?: boolean): void;
+  /** Handles a control message (see `control.ts`). Must not throw. */
+  control(action: string): void;
+}
+
+interface GroupRecord<M extends GroupMember> {
+  members: Set<M>;
+  /** Resolves to the layer unsubscribe function once the layer subscription is active. */
+  ready: Promise<() => void>;
+}
+
+export class GroupRegistry<M extends GroupMember> {
+  private readonly groups = new Map<string, GroupRecord<M>>();
+
+  constructor(private readonly layer: ChannelLayer) {}
+
+  /**
+   * Adds `member` to `group`; resolves when a publish to the group will reach it.
+   * Rejects if the layer cannot subscribe (the member is not left half-joined).
+   */
+  async join(group: string, member: M): Promise<void> {
+    let record = this.groups.get(group);
+    if (!record) {
+      const members = new Set<M>();
+      record = { members, ready: this.layer.subscribe(group, (frame) => this.fanOut(members, frame)) };
+      this.groups.set(group, record);
+      record.ready.catch(() => {
+        if (this.groups.get(group) === record) this.groups.delete(group);
+      });
+    }
+    record.members.add(member);
+    try {
+      await record.ready;
+    } catch (error) {
+      record.members.delete(member);
+      throw error;
+    }
+  }
+
+  /** Removes `member` from `group`; the last member out unsubscribes the layer. */
+  leave(group: string, member: M): void {
+    const record = this.groups.get(group);
+    if (!record || !record.members.delete(member)) return;
+    if (record.members.size > 0) return;
+    this.groups.delete(group);
+    record.ready.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+  }
+
+  /** Number of local members of `group` (0 when none). */
+  size(group: string): number {
+    return this.groups.get(group)?.members.size ?? 0;
+  }
+
+  /** Names of the groups this process currently listens to. */
+  names(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** Unsubscribes everything (shutdown). */
+  async clear(): Promise<void> {
+    const records = [...this.groups.values()];
+    this.groups.clear();
+    await Promise.all(records.map((record) => record.ready.then((unsubscribe) => unsubscribe()).catch(() => undefined)));
+  }
+
+  /**
+   * Fan-out hot path: the frame is turned into bytes and framed as a websocket frame once
+   * here, and the same buffers are handed to every member, instead of each socket encoding
+   * and framing its own copy.
+   */
+  private fanOut(members: Set<M>, frame: string): void {
+    if (members.size === 0) return;
+    const action = parseControlMessage(frame);
+    if (action !== null) {
+      for (const member of [...members]) member.control(action);
+      return;
+    }
+    const { payload, wire } = prepareTextFrame(frame);
+    const stored = readStoredId(frame);
+    const id = stored?.id ?? null;
+    const ack = stored?.ack ?? false;
+    for (const member of members) member.deliver(payload, wire, id, ack);
+  }
+}

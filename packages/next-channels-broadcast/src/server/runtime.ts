@@ -1,0 +1,97 @@
+/**
+ * The process-wide runtime: settings + channel layer, shared by every caller of the send API.
+ *
+ * Why `globalThis`: the custom server (`server.ts`, run by tsx) and Next's compiled bundle
+ * (server actions, route handlers) are two separate module graphs in one process. A module
+ * singleton would exist twice; a `Symbol.for` key on `globalThis` exists once.
+ *
+ * This module is part of `next-channels-broadcast/server`, which Next bundles: it never imports
+ * Redis, a database driver or `ws`. The runtime is installed by `startNotificationsServer` (the
+ * custom server) or by `connectFromEnv()` (a worker), both in `next-channels-broadcast/node`.
+ */
+import type { RevocationList } from "./auth/revocation.js";
+import { createMemoryLayer } from "./layer/memory.js";
+import type { ChannelLayer } from "./layer/types.js";
+import { readSettings, type NotificationSettings } from "./settings.js";
+import type { NotificationStore } from "./store/types.js";
+
+export interface NotificationsRuntime {
+  settings: NotificationSettings;
+  layer: ChannelLayer;
+  /** When set, sends are stored first (ids, inbox, replay); see `store/`. */
+  store?: NotificationStore;
+  /**
+   * Revoked sessions known to this process (`revokeSession` records here too, so the gateway of
+   * this process knows at once even without a store). Set by `startNotificationsServer`.
+   */
+  revocations?: RevocationList;
+}
+
+const RUNTIME_KEY = Symbol.for("next-channels-broadcast.runtime");
+
+type RuntimeHolder = { [RUNTIME_KEY]?: NotificationsRuntime };
+const holder = globalThis as RuntimeHolder;
+
+/**
+ * Makes `runtime` the one the send API uses in this process. `server.ts` calls this before
+ * Next handles its first request.
+ *
+ * @example
+ * installRuntime({ settings: readSettings(), layer: createMemoryLayer() });
+ */
+export function installRuntime(runtime: NotificationsRuntime): NotificationsRuntime {
+  holder[RUNTIME_KEY] = runtime;
+  return runtime;
+}
+
+/** Forgets the installed runtime (tests, shutdown). Does not close its layer. */
+export function uninstallRuntime(runtime?: NotificationsRuntime): void {
+  if (!runtime || holder[RUNTIME_KEY] === runtime) delete holder[RUNTIME_KEY];
+}
+
+let warnedNoGateway = false;
+
+/**
+ * The runtime in use: the one `startNotificationsServer` (server.ts) or `connectFromEnv()` (a
+ * worker) installed. When none was, a send would reach nobody — `next dev` / `next start` without
+ * the custom server, or a script that forgot `connectFromEnv()` — so a process-local runtime (the
+ * in-memory layer, no store) stands in and, in development, one warning says what is wrong.
+ *
+ * @example
+ * const { settings, layer, store } = getRuntime();
+ * console.log(`${layer.kind} layer, ${store ? "stored" : "live-only"} sends, anonymous ${settings.enableAnonymous ? "on" : "off"}`);
+ */
+export function getRuntime(): NotificationsRuntime {
+  const existing = holder[RUNTIME_KEY];
+  if (existing) return existing;
+  if (process.env.NODE_ENV !== "production" && !warnedNoGateway) {
+    warnedNoGateway = true;
+    console.warn(
+      "[notifications] No notifications gateway runs in this process, so sends reach nobody. Start the app with its custom server (`npm run dev` → `tsx server.ts`, not `next dev`); in a worker or script call `await connectFromEnv()` from \"next-channels-broadcast/node\" first.",
+    );
+  }
+  return installRuntime({ settings: readSettings(), layer: createMemoryLayer() });
+}
+
+/**
+ * Closes the installed runtime's layer and store (and forgets the runtime). For scripts and
+ * workers. A store created by `connectFromEnv()` ends its PostgreSQL pool; an app's own
+ * `createDrizzleStore(db)` only stops its cleanup timer (the database stays the app's).
+ *
+ * @example
+ * await sendToUser(userId, "Report ready");
+ * await closeRuntime();
+ */
+export async function closeRuntime(): Promise<void> {
+  const runtime = holder[RUNTIME_KEY];
+  if (!runtime) return;
+  uninstallRuntime(runtime);
+  const results = await Promise.allSettled([runtime.layer.close(), runtime.store?.close()]);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/** The runtime if one is installed, without creating one. */
+export function peekRuntime(): NotificationsRuntime | undefined {
+  return holder[RUNTIME_KEY];
+}

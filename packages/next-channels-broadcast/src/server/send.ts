@@ -1,0 +1,281 @@
+/**
+ * The send API: one general `notify(target, payload)` and the 18 audience × kind shortcuts.
+ * Each returns whether it sent; a disabled audience is a no-op that reports so.
+ */
+import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors.js";
+import type { Level, NotificationFrame } from "../shared/protocol.js";
+import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
+import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload.js";
+import { getRuntime, type NotificationsRuntime } from "./runtime.js";
+import { storedWireText } from "./store/wire.js";
+import { audienceGate, type AudienceKind } from "./settings.js";
+
+/** What to send. */
+export type Payload =
+  | ({ message: string } & MessageOptions)
+  | { redirect: string }
+  | { progress: number | string };
+
+/** The outcome of a send. */
+export type SendResult =
+  | { sent: true; group: string; /** The stored row's id (messages and redirects, when a store is configured). */ id?: number }
+  | { sent: false; group: string; reason: "audience-disabled"; setting: string };
+
+export type { Level, MessageOptions, ObjectRef, Target, UserRef };
+
+/** Longest idempotency key accepted. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** Options of `notify` / `notifyWith`. */
+export interface SendOptions {
+  /**
+   * Names this send so a retry is not a second notification (1 to 200 characters, e.g. a job id
+   * or `order-42-shipped`). Needs a store: with one, a send whose key is already stored stores
+   * nothing new and publishes the frame again under the ORIGINAL id (live browsers drop it as
+   * already seen, one that missed it gets it), and the result carries that id. Keys last as long
+   * as their rows: a user's inbox row `NOTIFICATIONS_INBOX_RETENTION_MS` (7 days), any other row
+   * `NOTIFICATIONS_RECOVERY_WINDOW_MS` (2 minutes) until the cleanup deletes it; then a key is new again.
+   * Reuse a key only for the same send: a reused key never stores the new content.
+   *
+   * Without a store the key is checked but cannot be honoured: live-only sends keep no memory,
+   * so every call is published. Progress is never stored per send either (it replaces the
+   * group's latest value), so a key on a progress update changes nothing.
+   */
+  idempotencyKey?: string;
+}
+
+/**
+ * Checks an idempotency key: `undefined` passes through, anything else must be a string of 1 to
+ * 200 characters. Throws `InvalidNotificationError` otherwise.
+ *
+ * @example
+ * checkIdempotencyKey("order-42-shipped") // "order-42-shipped"
+ * checkIdempotencyKey("")                 // throws InvalidNotificationError
+ */
+export function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== "string") throw new InvalidNotificationError("INVALID_ARGUMENT", `idempotencyKey must be a string, got ${key === null ? "null" : typeof key}.`);
+  if (key.length === 0) throw new InvalidNotificationError("INVALID_ARGUMENT", "idempotencyKey must not be empty.");
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new InvalidNotificationError("INVALID_ARGUMENT", `idempotencyKey is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed.`);
+  }
+  return key;
+}
+
+function buildFrame(payload: Payload, group: string): NotificationFrame {
+  if (typeof payload !== "object" || payload === null) {
+    throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+  }
+  if ("message" in payload) {
+    const { message, ...options } = payload;
+    return buildMessageFrame(message, options);
+  }
+  if ("redirect" in payload) return buildRedirectFrame(payload.redirect);
+  if ("progress" in payload) return buildProgressFrame(payload.progress, group);
+  throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+}
+
+/**
+ * With a store: saves the frame first (a message or redirect gets its id, a user target becomes an
+ * inbox row, progress replaces the group's latest) and returns the wire text. Throws `StoreError`.
+ */
+async function storeFirst(
+  runtime: NotificationsRuntime,
+  audience: AudienceKind,
+  group: string,
+  frame: NotificationFrame,
+  idempotencyKey: string | undefined,
+): Promise<{ text: string; id?: number }> {
+  const store = runtime.store;
+  if (!store) return { text: JSON.stringify(frame) };
+  try {
+    if (frame.type === "progress") {
+      // The version travels with the frame: a late subscriber's replayed value and this live one
+      // may cross, and the browser keeps the higher version.
+      const v = await store.saveProgress(group, frame);
+      return { text: JSON.stringify({ ...frame, v }) };
+    }
+    const { id: _none, ...storable } = frame;
+    const inbox = audience === "user";
+    // A known key answers the stored row's id: the frame below then goes out again under it.
+    const id = await store.save(group, storable, idempotencyKey === undefined ? { inbox } : { inbox, idempotencyKey });
+    // Byte for byte what a replay of this row sends: a user's inbox row asks for an ack.
+    return { text: storedWireText(storable, id, inbox), id };
+  } catch (error) {
+    if (error instanceof NotificationError) throw error;
+    throw new StoreError(`Could not store the notification for ${group}; nothing was sent.`, { cause: error });
+  }
+}
+
+/**
+ * Sends `payload` to `target` using `runtime`. Validates first (typed errors), then checks the
+ * audience's gate, then stores it (when the runtime has a store), then publishes one serialised
+ * frame to the target's group. A failed publish after a successful store still throws
+ * `PublishError`, but the row stays and is replayed on the next connect.
+ *
+ * `options.idempotencyKey` (see `SendOptions`): with a store, a repeated key stores nothing new
+ * and publishes again under the original id, so retrying after a failure is safe. Without a
+ * store it cannot be honoured (nothing remembers earlier sends) and every call is published.
+ */
+export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload, options: SendOptions = {}): Promise<SendResult> {
+  const { audience, group } = resolveTarget(target);
+  const frame = buildFrame(payload, group);
+  const idempotencyKey = checkIdempotencyKey((options as SendOptions | null | undefined)?.idempotencyKey);
+  const gate = audienceGate(runtime.settings, audience);
+  if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
+  const { text, id } = await storeFirst(runtime, audience, group, frame, idempotencyKey);
+  try {
+    await runtime.layer.publish(group, text);
+  } catch (error) {
+    // Nothing was stored: the layer's own error says it all.
+    if (id === undefined && error instanceof NotificationError) throw error;
+    const stored = id === undefined ? "" : ` It is stored as notification ${id} and will be replayed on the next connect.`;
+    throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error, storedId: id });
+  }
+  return id === undefined ? { sent: true, group } : { sent: true, group, id };
+}
+
+/**
+ * The largest stored notification id, or null without a store. A server-rendered page hands it
+ * to its client, which connects with `?lastId=<watermark>` so a message sent between rendering
+ * and subscribing is recovered.
+ *
+ * @example
+ * const watermark = await currentWatermark(); // pass to <NotificationsProvider initialLastId={watermark ?? undefined}>
+ */
+export async function currentWatermark(): Promise<number | null> {
+  const store = getRuntime().store;
+  return store ? store.currentWatermark() : null;
+}
+
+/**
+ * Sends a message, redirect or progress update to any audience.
+ *
+ * @example
+ * await notify({ user: session.user.id }, { message: "Import finished", level: "success" });
+ * await notify("all", { message: "Deploy in 5 minutes", level: "warning" });
+ * await notify({ channel: jobId }, { progress: 40 });
+ * // Safe to retry (needs a store): a second call with the same key is not a second notification.
+ * await notify({ user: order.userId }, { message: "Order shipped" }, { idempotencyKey: `order-${order.id}-shipped` });
+ */
+export function notify(target: Target, payload: Payload, options?: SendOptions): Promise<SendResult> {
+  return notifyWith(getRuntime(), target, payload, options);
+}
+
+async function sent(result: Promise<SendResult>): Promise<boolean> {
+  return (await result).sent;
+}
+
+/* --------------------------------------------------------------------------- messages */
+
+/**
+ * Shows a message to every connected tab. Returns false when `ENABLE_ALL` is off.
+ * @example await sendToAll("Maintenance at 18:00", { level: "warning" });
+ */
+export function sendToAll(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("all", { ...options, message: text }));
+}
+
+/**
+ * Shows a message to every signed-in tab. Returns false when `ENABLE_AUTHENTICATED` is off.
+ * @example await sendToAuthenticated("New feature: exports");
+ */
+export function sendToAuthenticated(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("authenticated", { ...options, message: text }));
+}
+
+/**
+ * Shows a message to every anonymous tab. Returns false when `ENABLE_ANONYMOUS` is off (the default).
+ * @example await sendToAnonymous("Sign up to save your work");
+ */
+export function sendToAnonymous(text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify("anonymous", { ...options, message: text }));
+}
+
+/**
+ * Shows a message in every tab of one user. Returns false when `ENABLE_AUTHENTICATED` is off.
+ * @example await sendToUser(alice.id, "Your import finished!", { level: "success" });
+ */
+export function sendToUser(user: UserRef, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ user }, { ...options, message: text }));
+}
+
+/**
+ * Shows a message on the pages of one database row. Returns false when `ENABLE_PAGE_CHANNELS` is off.
+ * @example await sendToObject("articles-42", "New comment");
+ */
+export function sendToObject(object: ObjectRef, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ object }, { ...options, message: text }));
+}
+
+/**
+ * Shows a message to the sockets subscribed to a raw channel. Returns false when `ENABLE_PAGE_CHANNELS` is off.
+ * @example await sendToChannel(jobId, "Job queued");
+ */
+export function sendToChannel(channel: string, text: string, options?: MessageOptions): Promise<boolean> {
+  return sent(notify({ channel }, { ...options, message: text }));
+}
+
+/* -------------------------------------------------------------------------- redirects */
+
+/** Moves every tab to `url` (same-origin only in the browser). @example await redirectAll("/maintenance"); */
+export function redirectAll(url: string): Promise<boolean> {
+  return sent(notify("all", { redirect: url }));
+}
+
+/** Moves every signed-in tab to `url`. @example await redirectAuthenticated("/terms"); */
+export function redirectAuthenticated(url: string): Promise<boolean> {
+  return sent(notify("authenticated", { redirect: url }));
+}
+
+/** Moves every anonymous tab to `url`. @example await redirectAnonymous("/signin"); */
+export function redirectAnonymous(url: string): Promise<boolean> {
+  return sent(notify("anonymous", { redirect: url }));
+}
+
+/** Moves every tab of one user to `url`. @example await redirectUser(alice.id, `/reports/${id}`); */
+export function redirectUser(user: UserRef, url: string): Promise<boolean> {
+  return sent(notify({ user }, { redirect: url }));
+}
+
+/** Moves the pages of one row to `url`. @example await redirectObject("articles-42", "/articles"); */
+export function redirectObject(object: ObjectRef, url: string): Promise<boolean> {
+  return sent(notify({ object }, { redirect: url }));
+}
+
+/** Moves the sockets on a channel to `url`. @example await redirectChannel(jobId, `/jobs/${jobId}/result`); */
+export function redirectChannel(channel: string, url: string): Promise<boolean> {
+  return sent(notify({ channel }, { redirect: url }));
+}
+
+/* --------------------------------------------------------------------------- progress */
+
+/** Reports progress to every tab. `42`, `33.5` and `"73%"` are accepted. @example await progressAll(42); */
+export function progressAll(percent: number | string): Promise<boolean> {
+  return sent(notify("all", { progress: percent }));
+}
+
+/** Reports progress to every signed-in tab. @example await progressAuthenticated(10); */
+export function progressAuthenticated(percent: number | string): Promise<boolean> {
+  return sent(notify("authenticated", { progress: percent }));
+}
+
+/** Reports progress to every anonymous tab. @example await progressAnonymous("50%"); */
+export function progressAnonymous(percent: number | string): Promise<boolean> {
+  return sent(notify("anonymous", { progress: percent }));
+}
+
+/** Reports progress to every tab of one user. @example await progressUser(alice.id, 42); */
+export function progressUser(user: UserRef, percent: number | string): Promise<boolean> {
+  return sent(notify({ user }, { progress: percent }));
+}
+
+/** Reports progress on the pages of one row. @example await progressObject("imports-7", 80); */
+export function progressObject(object: ObjectRef, percent: number | string): Promise<boolean> {
+  return sent(notify({ object }, { progress: percent }));
+}
+
+/** Reports progress on a channel. @example await progressChannel(jobId, "33.5%"); */
+export function progressChannel(channel: string, percent: number | string): Promise<boolean> {
+  return sent(notify({ channel }, { progress: percent }));
+}

@@ -1,0 +1,254 @@
+/**
+ * Settings: read once from the environment (or given in code), parsed strictly. A value that
+ * cannot be parsed stops start-up with an error naming the variable. Nothing here reads
+ * `process.env` lazily at send time, so a typo cannot silently flip a gate.
+ */
+import { InvalidSettingError } from "../shared/errors.js";
+import { MAX_CHANNEL_NAME_LENGTH } from "../shared/channels.js";
+
+export interface NotificationSettings {
+  /** URL path of the websocket endpoint. `NOTIFICATIONS_WS_PATH`, default `/ws/notifications`. */
+  path: string;
+  /** Gate of `sendToAll` and the `all` group. `ENABLE_ALL`, default on. */
+  enableAll: boolean;
+  /** Gate of authenticated and per-user sends and groups. `ENABLE_AUTHENTICATED`, default on. */
+  enableAuthenticated: boolean;
+  /** Gate of anonymous sends; when off, anonymous handshakes are refused. `ENABLE_ANONYMOUS`, default off. */
+  enableAnonymous: boolean;
+  /** Gate of object and channel sends and of client-requested channels. `ENABLE_PAGE_CHANNELS`, default on. */
+  enablePageChannels: boolean;
+  /** Heartbeat ping interval; a socket silent for two intervals is dropped. `NOTIFICATIONS_HEARTBEAT_MS`, default 30000. */
+  heartbeatMs: number;
+  /** Largest client frame accepted, in bytes. `NOTIFICATIONS_MAX_FRAME_BYTES`, default 4096. */
+  maxFrameBytes: number;
+  /** Origins allowed to open a socket; empty = only the app's own origin. `NOTIFICATIONS_ALLOWED_ORIGINS` (comma-separated). */
+  allowedOrigins: string[];
+  /** Client-requested channels one socket may hold. `NOTIFICATIONS_MAX_CHANNELS_PER_SOCKET`, default 32. */
+  maxChannelsPerSocket: number;
+  /** Longest client-requested channel name. `NOTIFICATIONS_MAX_CHANNEL_NAME_LENGTH`, default 128. */
+  maxChannelNameLength: number;
+  /** Client frames allowed per second (burst = 2×); a flood closes the socket with 1008. `NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND`, default 20. */
+  clientFramesPerSecond: number;
+  /**
+   * Bytes sent to one socket that the client has not yet shown it read, before it is cut off as a
+   * slow consumer. Counts what sits in the kernel's send buffer too (a pong to a ping proves the
+   * client read everything sent before that ping). `NOTIFICATIONS_MAX_BUFFERED_BYTES`, default 512 KiB.
+   */
+  maxBufferedBytes: number;
+  /**
+   * Proxies in front of the server whose forwarded headers are trusted (`X-Forwarded-For`,
+   * `-Host`, `-Proto`): 0 = none, headers ignored (the default); 1 = one proxy (the client is the
+   * last address it appended); n = n proxies. `NOTIFICATIONS_TRUSTED_PROXIES`.
+   */
+  trustedProxies: number;
+  /** Open sockets one user may hold (all processes count separately). `NOTIFICATIONS_MAX_SOCKETS_PER_USER`, default 32. */
+  maxSocketsPerUser: number;
+  /** Open sockets one client address may hold. `NOTIFICATIONS_MAX_SOCKETS_PER_IP`, default 256. */
+  maxSocketsPerIp: number;
+  /** Open sockets this process holds at most. `NOTIFICATIONS_MAX_SOCKETS`, default 18000 (keep it under the open-file limit). */
+  maxSockets: number;
+  /** Handshakes (authentication, revocation check, joining) worked on at once; more wait their turn. `NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`, default 32. */
+  maxConcurrentHandshakes: number;
+  /** Handshakes allowed to wait for their turn; past that an upgrade is refused with 503. `NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`, default 4096. */
+  maxQueuedHandshakes: number;
+  /** How long the `authenticate` function may take; slower is refused with 503. `NOTIFICATIONS_AUTHENTICATE_TIMEOUT_MS`, default 5000. */
+  authenticateTimeoutMs: number;
+  /**
+   * Client frames per second one user (or, for anonymous sockets, one address) may send across all
+   * its sockets, bursts of 2×; over it frames are dropped with a `rate_limited` error.
+   * `NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER`, default 50.
+   */
+  clientFramesPerSecondPerUser: number;
+  /** Subscribe requests (`ref`s) one socket may hold at once. `NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET`, default 64. */
+  maxSubscriptionsPerSocket: number;
+  /** How often open sockets are checked against revoked sessions (0 = never; the handshake always checks). `NOTIFICATIONS_REVOCATION_CHECK_MS`, default 60000. */
+  revocationCheckMs: number;
+}
+
+export const DEFAULT_SETTINGS: NotificationSettings = {
+  path: "/ws/notifications",
+  enableAll: true,
+  enableAuthenticated: true,
+  enableAnonymous: false,
+  enablePageChannels: true,
+  heartbeatMs: 30_000,
+  maxFrameBytes: 4_096,
+  allowedOrigins: [],
+  maxChannelsPerSocket: 32,
+  maxChannelNameLength: MAX_CHANNEL_NAME_LENGTH,
+  clientFramesPerSecond: 20,
+  maxBufferedBytes: 524_288,
+  trustedProxies: 0,
+  maxSocketsPerUser: 32,
+  maxSocketsPerIp: 256,
+  maxSockets: 18_000,
+  maxConcurrentHandshakes: 32,
+  maxQueuedHandshakes: 4_096,
+  authenticateTimeoutMs: 5_000,
+  clientFramesPerSecondPerUser: 50,
+  maxSubscriptionsPerSocket: 64,
+  revocationCheckMs: 60_000,
+};
+
+/** Environment variable behind each setting. */
+export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: string } = {
+  path: "NOTIFICATIONS_WS_PATH",
+  enableAll: "ENABLE_ALL",
+  enableAuthenticated: "ENABLE_AUTHENTICATED",
+  enableAnonymous: "ENABLE_ANONYMOUS",
+  enablePageChannels: "ENABLE_PAGE_CHANNELS",
+  heartbeatMs: "NOTIFICATIONS_HEARTBEAT_MS",
+  maxFrameBytes: "NOTIFICATIONS_MAX_FRAME_BYTES",
+  allowedOrigins: "NOTIFICATIONS_ALLOWED_ORIGINS",
+  maxChannelsPerSocket: "NOTIFICATIONS_MAX_CHANNELS_PER_SOCKET",
+  maxChannelNameLength: "NOTIFICATIONS_MAX_CHANNEL_NAME_LENGTH",
+  clientFramesPerSecond: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND",
+  maxBufferedBytes: "NOTIFICATIONS_MAX_BUFFERED_BYTES",
+  trustedProxies: "NOTIFICATIONS_TRUSTED_PROXIES",
+  maxSocketsPerUser: "NOTIFICATIONS_MAX_SOCKETS_PER_USER",
+  maxSocketsPerIp: "NOTIFICATIONS_MAX_SOCKETS_PER_IP",
+  maxSockets: "NOTIFICATIONS_MAX_SOCKETS",
+  maxConcurrentHandshakes: "NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES",
+  maxQueuedHandshakes: "NOTIFICATIONS_MAX_QUEUED_HANDSHAKES",
+  authenticateTimeoutMs: "NOTIFICATIONS_AUTHENTICATE_TIMEOUT_MS",
+  clientFramesPerSecondPerUser: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER",
+  maxSubscriptionsPerSocket: "NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+  revocationCheckMs: "NOTIFICATIONS_REVOCATION_CHECK_MS",
+};
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
+
+/**
+ * Parses a boolean setting: `true/false`, `1/0`, `yes/no`, `on/off` in any case. Anything
+ * else throws `InvalidSettingError` naming the setting.
+ *
+ * @example
+ * parseBooleanSetting("ENABLE_ALL", "False") // false
+ * parseBooleanSetting("ENABLE_ALL", "nope")  // throws InvalidSettingError
+ */
+export function parseBooleanSetting(name: string, raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new InvalidSettingError(name, `expected true/false, 1/0, yes/no or on/off, got ${JSON.stringify(raw)}.`);
+}
+
+/**
+ * Parses a whole-number setting within `min`–`max`; anything else throws `InvalidSettingError`
+ * naming the setting. Shared by every numeric setting of the kit.
+ *
+ * @example
+ * parseIntegerSetting("NOTIFICATIONS_HEARTBEAT_MS", "30000", 100, 3_600_000) // 30000
+ */
+export function parseIntegerSetting(name: string, raw: string, min: number, max: number): number {
+  const trimmed = raw.trim();
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidSettingError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+function parsePathSetting(name: string, raw: string): string {
+  const path = raw.trim();
+  if (!/^\/[A-Za-z0-9/_.-]*$/.test(path) || path.includes("//")) {
+    throw new InvalidSettingError(name, `expected a URL path such as /ws/notifications, got ${JSON.stringify(raw)}.`);
+  }
+  return path;
+}
+
+function parseOriginList(name: string, raw: string): string[] {
+  const origins = raw.split(",").map((part) => part.trim()).filter(Boolean);
+  return origins.map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new InvalidSettingError(name, `${JSON.stringify(origin)} is not an origin such as https://app.example.com.`);
+    }
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== origin.replace(/\/$/, "")) {
+      throw new InvalidSettingError(name, `${JSON.stringify(origin)} is not an origin such as https://app.example.com.`);
+    }
+    return url.origin;
+  });
+}
+
+type Parser<K extends keyof NotificationSettings> = (name: string, raw: string) => NotificationSettings[K];
+
+const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
+  path: parsePathSetting,
+  enableAll: parseBooleanSetting,
+  enableAuthenticated: parseBooleanSetting,
+  enableAnonymous: parseBooleanSetting,
+  enablePageChannels: parseBooleanSetting,
+  heartbeatMs: (name, raw) => parseIntegerSetting(name, raw, 100, 3_600_000),
+  maxFrameBytes: (name, raw) => parseIntegerSetting(name, raw, 256, 1_048_576),
+  allowedOrigins: parseOriginList,
+  maxChannelsPerSocket: (name, raw) => parseIntegerSetting(name, raw, 0, 10_000),
+  maxChannelNameLength: (name, raw) => parseIntegerSetting(name, raw, 1, MAX_CHANNEL_NAME_LENGTH),
+  clientFramesPerSecond: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
+  maxBufferedBytes: (name, raw) => parseIntegerSetting(name, raw, 1_024, 1_073_741_824),
+  trustedProxies: (name, raw) => parseIntegerSetting(name, raw, 0, 16),
+  maxSocketsPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 1_000_000),
+  maxSocketsPerIp: (name, raw) => parseIntegerSetting(name, raw, 1, 1_000_000),
+  maxSockets: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000_000),
+  maxConcurrentHandshakes: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
+  maxQueuedHandshakes: (name, raw) => parseIntegerSetting(name, raw, 0, 10_000_000),
+  authenticateTimeoutMs: (name, raw) => parseIntegerSetting(name, raw, 10, 600_000),
+  clientFramesPerSecondPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
+  maxSubscriptionsPerSocket: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
+  revocationCheckMs: (name, raw) => parseIntegerSetting(name, raw, 0, 86_400_000),
+};
+
+/**
+ * Reads every setting from `env`, applies `overrides` given in code on top, and validates.
+ * Throws `InvalidSettingError` naming the first bad variable.
+ *
+ * @example
+ * const settings = readSettings(process.env, { enableAnonymous: true });
+ */
+export function readSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<NotificationSettings> = {},
+): NotificationSettings {
+  const settings: NotificationSettings = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(PARSERS) as (keyof NotificationSettings)[]) {
+    const name = SETTING_ENV_NAMES[key];
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== "") {
+      (settings as unknown as Record<string, unknown>)[key] = (PARSERS[key] as Parser<typeof key>)(name, raw);
+    }
+  }
+  for (const [key, value] of Object.entries(overrides) as [keyof NotificationSettings, unknown][]) {
+    if (value === undefined) continue;
+    if (!(key in PARSERS)) throw new InvalidSettingError(String(key), "is not a known setting.");
+    const expected = typeof DEFAULT_SETTINGS[key];
+    if (Array.isArray(DEFAULT_SETTINGS[key]) ? !Array.isArray(value) : typeof value !== expected) {
+      throw new InvalidSettingError(key, `expected a ${Array.isArray(DEFAULT_SETTINGS[key]) ? "list" : expected}, got ${JSON.stringify(value)}.`);
+    }
+    // Re-run the same parser so code-given values obey the same bounds as env values.
+    const raw = Array.isArray(value) ? value.join(",") : String(value);
+    (settings as unknown as Record<string, unknown>)[key] = (PARSERS[key] as Parser<typeof key>)(key, raw);
+  }
+  return settings;
+}
+
+/** The gate setting that governs an audience. */
+export type AudienceKind = "all" | "authenticated" | "anonymous" | "user" | "object" | "channel";
+
+/** Whether sends and groups of `audience` are enabled, and which setting decides it. */
+export function audienceGate(settings: NotificationSettings, audience: AudienceKind): { enabled: boolean; setting: string } {
+  switch (audience) {
+    case "all":
+      return { enabled: settings.enableAll, setting: SETTING_ENV_NAMES.enableAll };
+    case "authenticated":
+    case "user":
+      return { enabled: settings.enableAuthenticated, setting: SETTING_ENV_NAMES.enableAuthenticated };
+    case "anonymous":
+      return { enabled: settings.enableAnonymous, setting: SETTING_ENV_NAMES.enableAnonymous };
+    case "object":
+    case "channel":
+      return { enabled: settings.enablePageChannels, setting: SETTING_ENV_NAMES.enablePageChannels };
+  }
+}
