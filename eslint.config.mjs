@@ -5,7 +5,7 @@ const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
   {
-    ignores: [".next/**", "node_modules/**", "packages/*/dist/**", "packages/*/drizzle/**", ".data/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: [".next/**", "node_modules/**", "packages/*/dist/**", "packages/*/drizzle/**", ".data/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "test/fixtures/create-next-app/**"],
   },
   {
     rules: {
