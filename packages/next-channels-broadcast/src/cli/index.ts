@@ -11,8 +11,6 @@ import { readFileSync } from "node:fs";
 // @next/env is CommonJS without detectable named exports: Node's ESM loader only gives its default.
 import nextEnv from "@next/env";
 import { runInit } from "./init/index.js";
-import { migrateFromEnv } from "./migrate.js";
-import { runSendCommand } from "./send.js";
 
 const HELP = `Usage: npx next-channels-broadcast <command>
 
@@ -47,12 +45,18 @@ async function main(argv: string[]): Promise<number> {
       const reports = await runInit({ yes: rest.includes("--yes") || rest.includes("-y"), skipInstall: rest.includes("--skip-install"), ...(store === undefined ? {} : { store }) });
       return reports.some((report) => report.status === "manual") ? 1 : 0;
     }
-    case "send":
+    // Loaded per command: `send` and `migrate` reach the store, whose optional packages
+    // (drizzle-orm, …) may not be installed yet when `init` — which installs them — runs.
+    case "send": {
+      const { runSendCommand } = await import("./send.js");
       return runSendCommand(rest, process.env);
-    case "migrate":
+    }
+    case "migrate": {
+      const { migrateFromEnv } = await import("./migrate.js");
       await migrateFromEnv();
       process.stdout.write("next-channels-broadcast: tables up to date.\n");
       return 0;
+    }
     case "--version":
     case "-v":
       process.stdout.write(`${version()}\n`);

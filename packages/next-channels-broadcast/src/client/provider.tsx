@@ -4,7 +4,7 @@
  * survives client-side navigations, plus the default rendering of what arrives.
  */
 import { useRouter } from "next/navigation";
-import { useEffect, useEffectEvent, useMemo, useState } from "react";
+import { Suspense, useEffect, useEffectEvent, useMemo, useState } from "react";
 import type { ComponentProps, ReactNode } from "react";
 import { Toaster } from "react-hot-toast";
 import { CloseCode } from "../shared/close-codes.js";
@@ -22,17 +22,30 @@ import { createNotificationSocket } from "./socket.js";
 import type { ConnectionState, NotificationSocket, WebSocketConstructor } from "./socket.js";
 import { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url.js";
 import { createSubscriptionRegistry } from "./subscriptions.js";
+import { refusedSocketWarning, SESSION_WITHOUT_ID_WARNING, warnOnce } from "./dev-warnings.js";
+import { isThenable, signedInWithoutId, userIdOfSession } from "./session.js";
+import type { NotificationsSession, SessionInput } from "./session.js";
+import { SessionReader } from "./session-reader.js";
+import type { ResolvedSession } from "./session-reader.js";
 import type { LevelStyles } from "./toast.js";
 import { createToastQueue } from "./toast-queue.js";
 import type { ToastQueueOptions } from "./toast-queue.js";
 
 export interface NotificationsProviderProps {
   /**
-   * The signed-in user's id from the server session; null when anonymous. Changing it reconnects.
+   * The Auth.js session, usually `auth()` NOT awaited: `session={auth()}`. The socket's user is
+   * `session.user.id`; null or no user means anonymous. A promise keeps the root layout static
+   * (required with `cacheComponents`): it is read under its own `<Suspense>`, so children render
+   * at once and the socket opens when the session arrives. Give this or `userId`, not both.
    * When the server ends the socket's session (close code 4001, e.g. signed out in another tab),
    * the provider calls `router.refresh()` so the layout passes the current one.
    */
-  userId: string | null;
+  session?: SessionInput;
+  /**
+   * The signed-in user's id from the server session; null when anonymous. Changing it
+   * reconnects. The alternative to `session` for a layout that already has the id.
+   */
+  userId?: string | null;
   /** Open a socket for anonymous visitors too. Default false: the server refuses them unless it enables them. */
   anonymousEnabled?: boolean;
   /** Gateway path on this host. Default "/ws/notifications". */
@@ -90,20 +103,32 @@ function emptySession(key: string): SessionView {
   return { key, connection: IDLE, progress: EMPTY_PROGRESS, channels: NO_CHANNELS };
 }
 
+/** Which user the socket is for, given the `session` and `userId` props. */
+function socketUser(session: SessionInput | undefined, userId: string | null | undefined, resolved: ResolvedSession | null): { pending: boolean; userId: string | null; session: NotificationsSession | null } {
+  if (session === undefined) return { pending: false, userId: userId ?? null, session: null };
+  if (!isThenable<NotificationsSession | null>(session)) return { pending: false, userId: userIdOfSession(session), session };
+  // A refresh passes a new promise: until it resolves, the last session stands (no reconnect).
+  if (resolved === null) return { pending: true, userId: null, session: null };
+  return { pending: false, userId: userIdOfSession(resolved.value), session: resolved.value };
+}
+
 /**
- * Put it in the root layout, with the user id from the server session:
+ * Put it in the root layout, with the session from Auth.js — not awaited, so the layout stays
+ * static (what `npx next-channels-broadcast init` writes):
  *
  * @example
  * // app/layout.tsx (a server component)
- * const session = await auth();
+ * import { auth } from "@/auth";
  * return (
  *   <html><body>
- *     <NotificationsProvider userId={session?.user?.id ?? null}>{children}</NotificationsProvider>
+ *     <NotificationsProvider session={auth()}>{children}</NotificationsProvider>
  *   </body></html>
  * );
+ * // or, with the id at hand: <NotificationsProvider userId={session?.user?.id ?? null}>
  */
 export function NotificationsProvider({
-  userId,
+  session: sessionProp,
+  userId: userIdProp,
   anonymousEnabled = false,
   path = DEFAULT_NOTIFICATIONS_PATH,
   backoff,
@@ -119,8 +144,14 @@ export function NotificationsProvider({
   children,
 }: NotificationsProviderProps) {
   const router = useRouter();
+  const [resolvedSession, setResolvedSession] = useState<ResolvedSession | null>(null);
+  const user = socketUser(sessionProp, userIdProp, resolvedSession);
+  const userId = user.userId;
+  const sessionValue = user.session;
   // Anonymous sockets are refused by default server-side; opening one would only retry forever.
-  const active = userId !== null || anonymousEnabled;
+  // While the session is on its way, nobody is known: connecting anonymously would only be
+  // replaced a moment later.
+  const active = !user.pending && (userId !== null || anonymousEnabled);
   // Callers often pass `backoff` inline; a fresh object each render must not reconnect.
   const backoffKey = JSON.stringify(backoff ?? null);
   const sessionKey = active ? JSON.stringify([userId, path, backoffKey]) : "inactive";
@@ -184,13 +215,18 @@ export function NotificationsProvider({
   // 4001: the server ended this socket's session (signed out in another tab, or expired). The
   // `userId` this layout was rendered with is stale: render it again with the real session, so a
   // signed-out tab stops retrying (anonymous off) or comes back as anonymous (anonymous on).
-  const onSocketClose = useEffectEvent((code: number) => {
+  const onSocketClose = useEffectEvent((code: number, everOpened: boolean) => {
     if (code === CloseCode.SESSION_ENDED) router.refresh();
+    else if (!everOpened) warnOnce("socket-refused", refusedSocketWarning({ url: buildNotificationSocketURL(window.location, path), origin: window.location.origin, userId }));
   });
   // Read when a socket is created, not a reason to recreate it.
   const watermark = useEffectEvent(() => initialLastId ?? null);
 
   useEffect(() => () => queue?.dispose(), [queue]);
+
+  useEffect(() => {
+    if (signedInWithoutId(sessionValue)) warnOnce("session-without-id", SESSION_WITHOUT_ID_WARNING);
+  }, [sessionValue]);
 
   useEffect(() => {
     if (!chime) return;
@@ -218,6 +254,8 @@ export function NotificationsProvider({
     const key = sessionKey;
     // Callbacks of a disposed controller must not touch state (StrictMode's first mount, old user).
     let live = true;
+    // A socket that never opened was refused (or nobody listens): worth a word in development.
+    let everOpened = false;
     const controller = createNotificationSocket({
       url: () => buildNotificationSocketURL(window.location, path),
       WebSocket: WebSocketImpl,
@@ -229,13 +267,14 @@ export function NotificationsProvider({
         if (live) handleFrame(key, frame);
       },
       onStateChange: (connection) => {
+        if (connection.status === "open") everOpened = true;
         if (live) onSessionChange(key, { connection });
       },
       onChannelsChange: (channels) => {
         if (live) onSessionChange(key, { channels });
       },
       onClose: ({ code }) => {
-        if (live) onSocketClose(code);
+        if (live) onSocketClose(code, everOpened);
       },
     });
     controllerRef.current = controller;
@@ -283,6 +322,11 @@ export function NotificationsProvider({
   return (
     <NotificationsApiContext value={api}>
       <NotificationsStateContext value={state}>
+        {isThenable<NotificationsSession | null>(sessionProp) ? (
+          <Suspense fallback={null}>
+            <SessionReader session={sessionProp} onSession={setResolvedSession} />
+          </Suspense>
+        ) : null}
         {children}
         {toaster === false ? null : <Toaster position="top-right" {...(toaster === true ? {} : toaster)} />}
       </NotificationsStateContext>

@@ -141,8 +141,8 @@ export async function runInit(options: InitOptions = {}): Promise<StepReport[]> 
   else if (options.skipInstall) reports.push({ step: "migrations", status: "skipped", detail: "run: npx next-channels-broadcast migrate" });
   else {
     const { migrateFromEnv } = await import("../migrate.js");
-    await migrateFromEnv({ root });
-    reports.push({ step: "migrations", status: "changed", detail: "next-channels-broadcast tables up to date" });
+    const applied = await migrateFromEnv({ root });
+    reports.push(applied > 0 ? { step: "migrations", status: "changed", detail: `${applied} migration(s) applied to the next-channels-broadcast tables` } : { step: "migrations", status: "unchanged", detail: "next-channels-broadcast tables up to date" });
   }
 
   for (const report of reports) out(`  ${report.status.padEnd(9)} ${report.step}${report.detail ? `: ${report.detail}` : ""}`);

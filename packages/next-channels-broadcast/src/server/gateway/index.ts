@@ -407,9 +407,23 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(release));
   }
 
+  // The browser never sees why a handshake was refused; in development the server says it, once
+  // per reason, so a developer whose socket keeps failing learns what to change.
+  const explained = new Set<string>();
+  function refuseExplained(socket: Duplex, status: 401 | 403, reason: string, why: string): void {
+    if (process.env.NODE_ENV !== "production" && !explained.has(reason)) {
+      explained.add(reason);
+      logger.warn(`[notifications] refused a websocket (${status} ${reason}): ${why}`);
+    }
+    refuseUpgrade(socket, status, reason);
+  }
+
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
-    if (!isOriginAllowed(req, settings.allowedOrigins, settings.trustedProxies)) return refuseUpgrade(socket, 403, "Origin not allowed");
+    if (!isOriginAllowed(req, settings.allowedOrigins, settings.trustedProxies)) {
+      const allowed = settings.allowedOrigins.length > 0 ? `NOTIFICATIONS_ALLOWED_ORIGINS (${settings.allowedOrigins.join(", ")})` : `this server's own origin (host ${JSON.stringify(req.headers.host ?? "")}); list others in NOTIFICATIONS_ALLOWED_ORIGINS, or behind a proxy set NOTIFICATIONS_TRUSTED_PROXIES`;
+      return refuseExplained(socket, 403, "Origin not allowed", `Origin ${JSON.stringify(req.headers.origin)} is not allowed; allowed is ${allowed}.`);
+    }
     const release = await admission.slot();
     if (release === null) return refuseUpgrade(socket, 503, "Too many connections in progress");
     let handedOver = false;
@@ -432,14 +446,16 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       }
       if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
       if (socket.destroyed) return;
-      if (!user && !settings.enableAnonymous) return refuseUpgrade(socket, 403, "Anonymous connections are disabled");
+      if (!user && !settings.enableAnonymous) {
+        return refuseExplained(socket, 403, "Anonymous connections are disabled", "no signed-in user came with the handshake (no session cookie, or a session without user.id) and ENABLE_ANONYMOUS is off.");
+      }
       if (user && options.revocations) {
         const revoked = await options.revocations.revoked([user]).catch((error: unknown) => {
           logger.error("[notifications] could not check revoked sessions; the handshake is refused (503)", error);
           return null;
         });
         if (revoked === null) return refuseUpgrade(socket, 503, "Session check unavailable");
-        if (revoked.size > 0) return refuseUpgrade(socket, 401, "Session revoked");
+        if (revoked.size > 0) return refuseExplained(socket, 401, "Session revoked", `the session of user ${JSON.stringify(user.id)} was revoked (revokeSession, e.g. signed out): the tab must sign in again.`);
         if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
         if (socket.destroyed) return;
       }

@@ -28,6 +28,8 @@ export interface StoreFromEnvOptions extends Omit<DrizzleStoreOptions, "env"> {
   connectTimeoutSeconds?: number;
   /** Apply the kit's migrations first (`openNotificationsStore` does; a worker normally leaves that to the server). Default false. */
   migrate?: boolean;
+  /** Told how many migrations were applied (0: the tables were up to date). */
+  onMigrated?: (applied: number) => void;
 }
 
 function checkedUrl(raw: string): string {
@@ -58,10 +60,10 @@ function checkedUrl(raw: string): string {
 export async function createStoreFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: StoreFromEnvOptions = {}): Promise<NotificationStore | null> {
   const raw = env[STORE_ENV_NAMES.url]?.trim();
   if (!raw) return null;
-  const { maxConnections = 4, connectTimeoutSeconds = 10, migrate = false, ...storeOptions } = options;
+  const { maxConnections = 4, connectTimeoutSeconds = 10, migrate = false, onMigrated, ...storeOptions } = options;
   const connection = await connectPostgres(checkedUrl(raw), { maxConnections, connectTimeoutSeconds });
   try {
-    if (migrate) await migrateNotifications(connection.db);
+    if (migrate) onMigrated?.(await migrateNotifications(connection.db));
   } catch (error) {
     await connection.close();
     throw error;

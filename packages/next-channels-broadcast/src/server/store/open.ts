@@ -20,6 +20,8 @@ export interface OpenStoreOptions extends Omit<DrizzleStoreOptions, "env"> {
   env?: Readonly<Record<string, string | undefined>>;
   /** PGlite directory when there is no `DATABASE_URL`. Default `NOTIFICATIONS_PGLITE_DIR` or `.data/notifications`. */
   pgliteDir?: string;
+  /** Told how many migrations were applied (0: the tables were up to date); `init` reports it. */
+  onMigrated?: (applied: number) => void;
 }
 
 /**
@@ -34,8 +36,8 @@ export interface OpenStoreOptions extends Omit<DrizzleStoreOptions, "env"> {
  */
 export async function openNotificationsStore(options: OpenStoreOptions = {}): Promise<NotificationStore> {
   const env = options.env ?? process.env;
-  const { pgliteDir, env: _env, ...storeOptions } = options;
-  if (env.DATABASE_URL?.trim()) return (await createStoreFromEnv(env, { ...storeOptions, migrate: true }))!;
+  const { pgliteDir, env: _env, onMigrated, ...storeOptions } = options;
+  if (env.DATABASE_URL?.trim()) return (await createStoreFromEnv(env, { ...storeOptions, migrate: true, onMigrated }))!;
   const dir = path.resolve(/* turbopackIgnore: true */ pgliteDir ?? (env.NOTIFICATIONS_PGLITE_DIR?.trim() || DEFAULT_NOTIFICATIONS_PGLITE_DIR));
   const feature = "the embedded notification store (PGlite)";
   const { PGlite } = await loadOptional("@electric-sql/pglite", feature, () => import("@electric-sql/pglite"));
@@ -45,7 +47,7 @@ export async function openNotificationsStore(options: OpenStoreOptions = {}): Pr
   try {
     client = new PGlite(dir);
     const db = drizzle({ client });
-    await migrateNotifications(db);
+    onMigrated?.(await migrateNotifications(db));
     const store = createDrizzleStore(db, { ...storeOptions, env });
     let closing: Promise<void> | undefined;
     return {
