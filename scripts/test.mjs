@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The whole test suite, as `npm test` runs it:
- *   build the package → type-check → lint → vitest (unit, integration, store, layers) → next build → Playwright.
+ *   build the package → type-check → lint → vitest (unit, integration, store, layers) → next build → Playwright
+ *   → the packed package on a fresh create-next-app app (test/package-app: pack, install, init, build, start, dev).
  * Prints one closing line "N passed, N failed, N skipped". With CI=true a skipped test is a
  * failure: CI must prove every service-backed test ran.
  *
@@ -74,6 +75,10 @@ if (!args.has("--no-e2e")) {
     step("playwright", bin("playwright"), ["test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport });
     if (!countPlaywright(playwrightReport)) failures.push("playwright report missing");
   }
+  // Its own app, build and servers: independent of the demo's build above.
+  const packageAppReport = join(process.cwd(), reports, "package-app.json");
+  step("package app", bin("playwright"), ["test", "-c", "test/package-app"], { PLAYWRIGHT_JSON_OUTPUT_NAME: packageAppReport });
+  if (!countPlaywright(packageAppReport)) failures.push("package-app report missing");
 }
 
 if (ci && totals.skipped > 0) failures.push(`${totals.skipped} skipped test(s): CI requires every test to run`);

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /**
- * The provider's `session` prop (what `init` writes: `session={auth()}`, a promise the root
- * layout does not await) and its development-time warnings, in a DOM (happy-dom) against a real
+ * The provider's `session` prop (what `init` writes: `session={connection().then(() => auth())}`,
+ * a promise the root layout does not await) and its development-time warnings, in a DOM (happy-dom) against a real
  * `ws` server: the children render before the session arrives, the socket opens for
  * `session.user.id` once it does, a refresh's new promise does not reconnect the same user, and a
  * session without an id or a refused socket each say once, in development, what to do.

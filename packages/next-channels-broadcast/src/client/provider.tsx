@@ -33,7 +33,9 @@ import type { ToastQueueOptions } from "./toast-queue.js";
 
 export interface NotificationsProviderProps {
   /**
-   * The Auth.js session, usually `auth()` NOT awaited: `session={auth()}`. The socket's user is
+   * The Auth.js session, as a promise the root layout does NOT await:
+   * `session={connection().then(() => auth())}` (what `init` writes; `connection()` from
+   * "next/server" keeps Auth.js out of prerenders). The socket's user is
    * `session.user.id`; null or no user means anonymous. A promise keeps the root layout static
    * (required with `cacheComponents`): it is read under its own `<Suspense>`, so children render
    * at once and the socket opens when the session arrives. Give this or `userId`, not both.
@@ -118,10 +120,11 @@ function socketUser(session: SessionInput | undefined, userId: string | null | u
  *
  * @example
  * // app/layout.tsx (a server component)
+ * import { connection } from "next/server";
  * import { auth } from "@/auth";
  * return (
  *   <html><body>
- *     <NotificationsProvider session={auth()}>{children}</NotificationsProvider>
+ *     <NotificationsProvider session={connection().then(() => auth())}>{children}</NotificationsProvider>
  *   </body></html>
  * );
  * // or, with the id at hand: <NotificationsProvider userId={session?.user?.id ?? null}>

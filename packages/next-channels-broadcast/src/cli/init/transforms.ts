@@ -94,19 +94,25 @@ function addImports(source: string, lines: string[]): string {
   return `${source.slice(0, at)}${missing.join("\n")}\n${source.slice(at)}`;
 }
 
+/** The session the layout gives the provider: Auth.js' `auth()`, called at request time. */
+export const LAYOUT_SESSION = "connection().then(() => auth())";
+
 /**
  * Wraps the root layout's `{children}` (inside `<body>`) in `<NotificationsProvider>`. With
- * Auth.js the provider gets `session={auth()}` — a promise, not awaited: the layout stays
- * static, so it works with `cacheComponents` (an awaited session in the root layout fails
- * prerendering) and without it.
+ * Auth.js the provider gets `session={connection().then(() => auth())}` — a promise, not
+ * awaited: the layout stays static, so it works with `cacheComponents` (an awaited session in
+ * the root layout fails prerendering) and without it. `connection()` first, because Auth.js
+ * draws random values (`crypto.getRandomValues()`) while it reads the session, which Next
+ * refuses in a prerender (runtime prefetches included): after `connection()` it runs only when a
+ * request is answered.
  *
  * @example
  * patchLayout(readFileSync("app/layout.tsx", "utf8"), { authImport: "@/auth" })
- * // { status: "changed", text: "…<NotificationsProvider session={auth()}>{children}</NotificationsProvider>…" }
+ * // { status: "changed", text: "…<NotificationsProvider session={connection().then(() => auth())}>{children}</NotificationsProvider>…" }
  */
 export function patchLayout(source: string, options: { authImport: string | null }): Edit {
   if (source.includes("NotificationsProvider")) return { status: "unchanged" };
-  const provider = options.authImport === null ? "<NotificationsProvider userId={null}>" : "<NotificationsProvider session={auth()}>";
+  const provider = options.authImport === null ? "<NotificationsProvider userId={null}>" : `<NotificationsProvider session={${LAYOUT_SESSION}}>`;
   const body = /<body\b[^>]*>([\s\S]*?)<\/body>/.exec(source);
   const children = body ? body[1]!.indexOf("{children}") : -1;
   if (!body || body.index === undefined || children === -1) {
@@ -119,6 +125,7 @@ export function patchLayout(source: string, options: { authImport: string | null
   let text = `${source.slice(0, at)}${provider}{children}</NotificationsProvider>${source.slice(at + "{children}".length)}`;
   const imports = ['import { NotificationsProvider } from "next-channels-broadcast/client";'];
   if (options.authImport !== null && !/import\s*\{[^}]*\bauth\b[^}]*\}\s*from/.test(source)) imports.push(`import { auth } from "${options.authImport}";`);
+  if (options.authImport !== null && !/import\s*\{[^}]*\bconnection\b[^}]*\}\s*from\s*["']next\/server["']/.test(source)) imports.push('import { connection } from "next/server";');
   text = addImports(text, imports);
   return { status: "changed", text };
 }
