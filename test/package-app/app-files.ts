@@ -64,18 +64,20 @@ export const NOTIFY_FILES: Record<string, string> = {
 import { progressUser, sendToUser } from "next-channels-broadcast/server";
 import { ReportProgress } from "./report-progress";
 
-async function runReport() {
+async function runReport(formData: FormData) {
   "use server";
   const session = await auth();
   if (!session?.user?.id) throw new Error("Sign in first");
-  await progressUser(session.user.id, 60);
-  await sendToUser(session.user.id, "Your report is ready", { level: "success" });
+  await progressUser(session.user.id, Number(formData.get("percent")));
+  await sendToUser(session.user.id, \`Report \${String(formData.get("report"))} is ready\`, { level: "success" });
 }
 
 export default function NotifyPage() {
   return (
     <main className="flex flex-col gap-4 p-8">
-      <form action={runReport}>
+      <form action={runReport} className="flex gap-2">
+        <input name="report" aria-label="Report name" defaultValue="Monthly" />
+        <input name="percent" aria-label="Progress" type="number" defaultValue="60" />
         <button type="submit">Run the report</button>
       </form>
       <ReportProgress />
