@@ -4,14 +4,18 @@
  *   npm run dev            development with hot reload
  *   npm run build && npm start   production
  *
- * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, and the
- * notification settings listed in the README.
+ * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, the notification
+ * settings and the demo's own (DEMO_*) listed in the README.
  */
 import { closeDatabase, getDb, migrateDatabase } from "./src/db";
+import { stampClientAddress } from "./src/demo/client-ip";
+import { getDemoSettings } from "./src/demo/settings";
 import { createDrizzleStore, startNotificationsServer } from "./src/notifications/server/node";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
+  // The demo's settings first: a bad value stops start-up naming the variable.
+  const demoSettings = getDemoSettings();
   const secretSource = ensureAuthSecret(process.env.DATA_DIR ?? ".data");
   if (secretSource !== "environment") {
     console.warn(`[server] AUTH_SECRET is not set: using the one stored in ${process.env.DATA_DIR ?? ".data"}/auth-secret. Set AUTH_SECRET in production.`);
@@ -20,6 +24,8 @@ async function main(): Promise<void> {
   // Stored sends get ids, the per-user inbox and recovery after reconnects (see README "Replay").
   const store = createDrizzleStore(getDb());
   const running = await startNotificationsServer({ store });
+  // Before any request reaches Next: the per-address sign-in and sign-up limits read this stamp.
+  stampClientAddress(running.server, { trustProxy: demoSettings.trustProxy });
   console.log(`[server] ready on ${running.url} (${process.env.NODE_ENV === "production" ? "production" : "development"})`);
 
   let stopping = false;
