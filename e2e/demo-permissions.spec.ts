@@ -54,6 +54,7 @@ async function forgeSend(page: Page, fields: Record<string, string>): Promise<An
 test.describe("send permissions", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // users made by the CLI one after the other, then a production server
     // root is created first: the admin (DEMO_ADMIN_USERNAMES is unset).
     app = await startAppServer({ users: ["root", "alice", "bob"] });
   });
@@ -183,6 +184,7 @@ test.describe("send permissions", () => {
 test.describe("send rate limit", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // users made by the CLI one after the other, then a production server
     app = await startAppServer({ users: ["root", "bob"], env: { DEMO_SENDS_PER_MINUTE: "2" } });
   });
   test.afterAll(async () => {

@@ -91,6 +91,7 @@ async function expectSignedOut(page: Page): Promise<void> {
 test.describe("revoked sessions (anonymous off)", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // users made by the CLI one after the other, then a production server
     // root is the admin (first user); alice signs out, carol deletes her account.
     app = await startAppServer({ users: ["root", "alice", "carol"] });
   });
