@@ -3,10 +3,11 @@
  * form shows a normal user only what they may do, the server refuses the rest whatever the form
  * submitted (the tests forge the form's fields as anyone could with the devtools), an unknown
  * username and another user's get the same answer, the admin (the first user created) may do
- * everything, and sends are rate-limited per user.
+ * everything, sends are rate-limited per user, and sign-ups and failed sign-ins per client address
+ * (which a client cannot choose by sending headers).
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { startAppServer, type AppServer } from "./support/app-server";
+import { PASSWORD, startAppServer, type AppServer } from "./support/app-server";
 import { expectConnected, sendFromDemo, signIn, toasts } from "./support/pages";
 
 let contexts: BrowserContext[] = [];
@@ -181,12 +182,30 @@ test.describe("send permissions", () => {
   });
 });
 
-test.describe("send rate limit", () => {
+test.describe("rate limits", () => {
   let app: AppServer;
   test.beforeAll(async () => {
     test.setTimeout(180_000); // users made by the CLI one after the other, then a production server
-    app = await startAppServer({ users: ["root", "bob"], env: { DEMO_SENDS_PER_MINUTE: "2" } });
+    app = await startAppServer({
+      users: ["root", "bob"],
+      env: { DEMO_SENDS_PER_MINUTE: "2", DEMO_SIGNUPS_PER_HOUR: "2", DEMO_SIGNIN_FAILURES_PER_HOUR: "2" },
+    });
   });
+
+  /** A fresh browser that claims another address in every header a naive server would trust. */
+  async function spoofingPage(browser: Browser, n: number): Promise<Page> {
+    const context = await browser.newContext({ extraHTTPHeaders: { "x-demo-client-ip": `198.51.100.${n}`, "x-forwarded-for": `203.0.113.${n}` } });
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  async function submitAuthForm(page: Page, mode: "signin" | "signup", username: string, password: string): Promise<void> {
+    await page.goto(`${app.url}/${mode}`);
+    const form = page.getByTestId(`${mode}-form`);
+    await form.locator('input[name="username"]').fill(username);
+    await form.locator('input[name="password"]').fill(password);
+    await form.locator('button[type="submit"]').click();
+  }
   test.afterAll(async () => {
     await app?.stop();
   });
@@ -204,5 +223,30 @@ test.describe("send rate limit", () => {
     expect(await sendFromDemo(root, { audience: "all", text: "Root is not limited by bob" })).toBe("Sent to all");
     await expect(toasts(bob, "Root is not limited by bob")).toBeVisible();
     await expect(toasts(bob, "Third")).toHaveCount(0);
+  });
+
+  test("sign-ups are limited per address, whatever address the client claims", async ({ browser }) => {
+    for (const n of [1, 2]) {
+      const page = await spoofingPage(browser, n);
+      await submitAuthForm(page, "signup", `newcomer${n}`, "newcomer-password");
+      await expect(page.getByTestId("current-user")).toContainText(`newcomer${n}`);
+    }
+    const third = await spoofingPage(browser, 3);
+    await submitAuthForm(third, "signup", "newcomer3", "newcomer-password");
+    await expect(third.getByTestId("signup-error")).toHaveText("Too many sign-ups from your address: try again in 30 min.");
+    await expect(third.getByTestId("current-user")).toHaveCount(0);
+  });
+
+  // Last: it spends this address's sign-in budget.
+  test("failed sign-ins are limited per address; then even the right password is refused for a while", async ({ browser }) => {
+    for (const n of [1, 2]) {
+      const page = await spoofingPage(browser, n);
+      await submitAuthForm(page, "signin", "bob", "not-bobs-password");
+      await expect(page.getByTestId("signin-error")).toHaveText("Wrong username or password");
+    }
+    const third = await spoofingPage(browser, 3);
+    await submitAuthForm(third, "signin", "bob", PASSWORD);
+    await expect(third.getByTestId("signin-error")).toHaveText("Too many failed sign-ins from your address: try again in 30 min.");
+    await expect(third.getByTestId("current-user")).toHaveCount(0);
   });
 });

@@ -8,7 +8,7 @@
  * revocation check at the handshake and for open sockets.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { startAppServer, type AppServer } from "./support/app-server";
+import { PASSWORD, startAppServer, type AppServer } from "./support/app-server";
 import { expectConnected, sendFromDemo, signIn, toasts } from "./support/pages";
 
 let contexts: BrowserContext[] = [];
@@ -196,7 +196,7 @@ test.describe("revoked sessions (anonymous off)", () => {
     await again.goto(`${app.url}/signin`);
     const form = again.getByTestId("signin-form");
     await form.locator('input[name="username"]').fill("carol");
-    await form.locator('input[name="password"]').fill("correct-horse-battery");
+    await form.locator('input[name="password"]').fill(PASSWORD);
     await form.locator('button[type="submit"]').click();
     await expect(again.getByTestId("signin-error")).toHaveText("Wrong username or password");
   });
