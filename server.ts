@@ -10,12 +10,12 @@
 import { closeDatabase, getDb, migrateDatabase } from "./src/db";
 import { stampClientAddress } from "./src/demo/client-ip";
 import { getDemoSettings } from "./src/demo/settings";
-import { createDrizzleStore, startNotificationsServer } from "./src/notifications/server/node";
+import { createDrizzleStore, readSettings, startNotificationsServer } from "./src/notifications/server/node";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
   // The demo's settings first: a bad value stops start-up naming the variable.
-  const demoSettings = getDemoSettings();
+  getDemoSettings();
   const secretSource = ensureAuthSecret(process.env.DATA_DIR ?? ".data");
   if (secretSource !== "environment") {
     console.warn(`[server] AUTH_SECRET is not set: using the one stored in ${process.env.DATA_DIR ?? ".data"}/auth-secret. Set AUTH_SECRET in production.`);
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const store = createDrizzleStore(getDb());
   const running = await startNotificationsServer({ store });
   // Before any request reaches Next: the per-address sign-in and sign-up limits read this stamp.
-  stampClientAddress(running.server, { trustProxy: demoSettings.trustProxy });
+  stampClientAddress(running.server, readSettings().trustedProxies);
   console.log(`[server] ready on ${running.url} (${process.env.NODE_ENV === "production" ? "production" : "development"})`);
 
   let stopping = false;

@@ -4,11 +4,12 @@
  * Why a header of our own: server actions and Auth.js callbacks see only request headers, and
  * the `X-Forwarded-For` Next passes them is whatever the client sent when it sent one (Next only
  * fills it in when missing), so it cannot be trusted. `server.ts` stamps every request with the
- * address of the TCP peer in `x-demo-client-ip`, overwriting any value a client sent; behind your
- * own proxy (`DEMO_TRUST_PROXY=true`) it takes the last `X-Forwarded-For` entry instead, the one
- * your proxy appended.
+ * client's address in `x-demo-client-ip`, overwriting any value a client sent. The address is the
+ * one the kit's gateway uses for its caps: the TCP peer, or behind `NOTIFICATIONS_TRUSTED_PROXIES`
+ * proxies the address the outermost of them recorded in `X-Forwarded-For`.
  */
 import type { IncomingMessage, Server } from "node:http";
+import { clientAddress } from "@/notifications/server/gateway/admission";
 
 export const CLIENT_IP_HEADER = "x-demo-client-ip";
 
@@ -23,32 +24,16 @@ function normalize(address: string | undefined): string {
 }
 
 /**
- * The address a request came from: the TCP peer, or with `trustProxy` the last `X-Forwarded-For`
- * entry (falling back to the peer when there is none).
- *
- * @example
- * peerAddress(req, { trustProxy: false }) // "203.0.113.7"
- */
-export function peerAddress(req: IncomingMessage, options: { trustProxy: boolean }): string {
-  if (options.trustProxy) {
-    const forwarded = req.headers["x-forwarded-for"];
-    const joined = Array.isArray(forwarded) ? forwarded.join(",") : forwarded;
-    const last = joined?.split(",").at(-1);
-    if (last && last.trim() !== "") return normalize(last);
-  }
-  return normalize(req.socket.remoteAddress);
-}
-
-/**
  * Makes `server` stamp each request with `x-demo-client-ip` before anything else handles it.
+ * `trustedProxies` is the kit's setting (`NOTIFICATIONS_TRUSTED_PROXIES`, 0 by default).
  *
  * @example
  * const running = await startNotificationsServer({ store });
- * stampClientAddress(running.server, { trustProxy: getDemoSettings().trustProxy });
+ * stampClientAddress(running.server, readSettings().trustedProxies);
  */
-export function stampClientAddress(server: Server, options: { trustProxy: boolean }): void {
+export function stampClientAddress(server: Server, trustedProxies: number): void {
   server.prependListener("request", (req: IncomingMessage) => {
-    req.headers[CLIENT_IP_HEADER] = peerAddress(req, options);
+    req.headers[CLIENT_IP_HEADER] = normalize(clientAddress(req, trustedProxies));
   });
 }
 

@@ -4,7 +4,7 @@
  * with the kit's parsers: `server.ts` reads them before serving, so a bad value stops start-up
  * with an `InvalidSettingError` naming the variable.
  */
-import { parseBooleanSetting, parseIntegerSetting } from "@/notifications/server/settings";
+import { parseIntegerSetting } from "@/notifications/server/settings";
 import { InvalidSettingError } from "@/notifications/shared/errors";
 import { isValidUsername, normalizeUsername } from "@/db/users";
 
@@ -14,7 +14,6 @@ export const DEMO_ENV_NAMES = {
   sendsPerMinute: "DEMO_SENDS_PER_MINUTE",
   signInFailuresPerHour: "DEMO_SIGNIN_FAILURES_PER_HOUR",
   signUpsPerHour: "DEMO_SIGNUPS_PER_HOUR",
-  trustProxy: "DEMO_TRUST_PROXY",
 } as const;
 
 export interface DemoSettings {
@@ -29,8 +28,6 @@ export interface DemoSettings {
   signInFailuresPerHour: number;
   /** Sign-up attempts per client address per hour, in bursts of as many. */
   signUpsPerHour: number;
-  /** Take the client address from the last `X-Forwarded-For` entry (set it only behind your own proxy). */
-  trustProxy: boolean;
 }
 
 export const DEFAULT_DEMO_SETTINGS: Readonly<DemoSettings> = Object.freeze({
@@ -38,7 +35,6 @@ export const DEFAULT_DEMO_SETTINGS: Readonly<DemoSettings> = Object.freeze({
   sendsPerMinute: 30,
   signInFailuresPerHour: 20,
   signUpsPerHour: 10,
-  trustProxy: false,
 });
 
 /**
@@ -81,13 +77,11 @@ export function readDemoSettings(env: Readonly<Record<string, string | undefined
     return value === undefined ? DEFAULT_DEMO_SETTINGS[key] : parseIntegerSetting(DEMO_ENV_NAMES[key], value, 1, max);
   };
   const admins = raw("adminUsernames");
-  const trustProxy = raw("trustProxy");
   return {
     adminUsernames: admins === undefined ? new Set() : parseAdminUsernames(DEMO_ENV_NAMES.adminUsernames, admins),
     sendsPerMinute: integer("sendsPerMinute", 100_000),
     signInFailuresPerHour: integer("signInFailuresPerHour", 1_000_000),
     signUpsPerHour: integer("signUpsPerHour", 1_000_000),
-    trustProxy: trustProxy === undefined ? false : parseBooleanSetting(DEMO_ENV_NAMES.trustProxy, trustProxy),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The client address the per-address limits use: stamped by server.ts from the TCP peer, so a
- * client cannot choose it, unless DEMO_TRUST_PROXY says a proxy of ours sets X-Forwarded-For.
- * Real HTTP server and requests.
+ * client cannot choose it, unless NOTIFICATIONS_TRUSTED_PROXIES says proxies of ours set
+ * X-Forwarded-For. Real HTTP server and requests.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,14 +15,14 @@ afterEach(async () => {
 });
 
 /** Starts a server like server.ts does (stamp prepended to the app's handler); resolves with what the app saw. */
-async function serve(trustProxy: boolean): Promise<{ port: number; seen: IncomingHttpHeaders[] }> {
+async function serve(trustedProxies: number): Promise<{ port: number; seen: IncomingHttpHeaders[] }> {
   const seen: IncomingHttpHeaders[] = [];
   server = createServer((req, res) => {
     seen.push({ ...req.headers });
     res.end("ok");
   });
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  stampClientAddress(server, { trustProxy });
+  stampClientAddress(server, trustedProxies);
   return { port: (server.address() as AddressInfo).port, seen };
 }
 
@@ -39,14 +39,14 @@ function get(port: number, headers: Record<string, string>): Promise<void> {
 
 describe("client address", () => {
   it("is the TCP peer, whatever the client claims", async () => {
-    const { port, seen } = await serve(false);
+    const { port, seen } = await serve(0);
     await get(port, { [CLIENT_IP_HEADER]: "198.51.100.1", "x-forwarded-for": "198.51.100.2" });
     expect(seen[0]![CLIENT_IP_HEADER]).toBe("127.0.0.1");
     expect(clientAddressFrom(new Headers(seen[0] as Record<string, string>))).toBe("127.0.0.1");
   });
 
-  it("behind a trusted proxy, is the last X-Forwarded-For entry (the one the proxy appended)", async () => {
-    const { port, seen } = await serve(true);
+  it("behind one trusted proxy, is the last X-Forwarded-For entry (the one the proxy appended)", async () => {
+    const { port, seen } = await serve(1);
     await get(port, { [CLIENT_IP_HEADER]: "198.51.100.1", "x-forwarded-for": "198.51.100.2, 203.0.113.9" });
     await get(port, {});
     expect(seen.map((headers) => headers[CLIENT_IP_HEADER])).toEqual(["203.0.113.9", "127.0.0.1"]);

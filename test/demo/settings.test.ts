@@ -30,10 +30,9 @@ describe("readDemoSettings", () => {
       DEMO_SENDS_PER_MINUTE: "5",
       DEMO_SIGNIN_FAILURES_PER_HOUR: "7",
       DEMO_SIGNUPS_PER_HOUR: "3",
-      DEMO_TRUST_PROXY: "yes",
     });
     expect([...settings.adminUsernames]).toEqual(["alice", "bob.smith", "carol_1"]);
-    expect(settings).toMatchObject({ sendsPerMinute: 5, signInFailuresPerHour: 7, signUpsPerHour: 3, trustProxy: true });
+    expect(settings).toMatchObject({ sendsPerMinute: 5, signInFailuresPerHour: 7, signUpsPerHour: 3 });
   });
 
   it.each([
@@ -47,7 +46,6 @@ describe("readDemoSettings", () => {
     ["DEMO_SENDS_PER_MINUTE", "2.5", "expected a whole number from 1"],
     ["DEMO_SIGNIN_FAILURES_PER_HOUR", "-1", "expected a whole number from 1"],
     ["DEMO_SIGNUPS_PER_HOUR", "1e3", "expected a whole number from 1"],
-    ["DEMO_TRUST_PROXY", "maybe", "expected true/false"],
   ])("refuses %s=%j, naming it", (name, value, why) => {
     const error = refusal({ [name]: value });
     expect(error.setting).toBe(name);
