@@ -1,4 +1,8 @@
 "use client";
+/**
+ * The "Delete my account" form: typing the username is the confirmation, checked again on the
+ * server (deleteAccountAction), so a stray click deletes nothing.
+ */
 
 import { useActionState } from "react";
 import { deleteAccountAction, type DeleteAccountState } from "../actions";

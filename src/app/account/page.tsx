@@ -1,3 +1,7 @@
+/**
+ * /account: the signed-in user's role and "Delete my account" (which revokes every session they
+ * have, see deleteAccountAction). Reads the stored account, so a deleted user sees the sign-in prompt.
+ */
 import type { Metadata } from "next";
 import Link from "next/link";
 import { auth } from "@/auth";
