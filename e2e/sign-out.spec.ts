@@ -45,6 +45,9 @@ test.describe("sign-out (anonymous on)", () => {
     const tab2Sockets = recordSockets(tab2);
     await tab2.goto(app.url);
     const laptop = await signIn(await newContext(browser), app.url, "alice");
+    // Connected first, so the socket of the page signIn landed on is not counted; then the
+    // reload's socket is the one the laptop keeps.
+    await expectConnected(laptop);
     const laptopSockets = recordSockets(laptop);
     await laptop.reload();
     const bob = await signIn(await newContext(browser), app.url, "bob");
@@ -91,6 +94,9 @@ test.describe("sign-out (anonymous off)", () => {
     const tab2 = await aliceBrowser.newPage();
     await tab2.goto(app.url);
     const laptop = await signIn(await newContext(browser), app.url, "alice");
+    // Connected first, so the socket of the page signIn landed on is not counted; then the
+    // reload's socket is the one the laptop keeps.
+    await expectConnected(laptop);
     const laptopSockets = recordSockets(laptop);
     await laptop.reload();
     const bob = await signIn(await newContext(browser), app.url, "bob");
