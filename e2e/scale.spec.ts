@@ -106,9 +106,10 @@ function body(): void {
       const reasons = [redisStarted, pgStarted].flatMap((result) => (result.status === "rejected" ? [String(result.reason)] : []));
       throw new Error(`could not start the services: ${reasons.join("; ")}`);
     }
-    // Everything two processes of one deployment share: database, channel layer, secret.
-    // (startAppServer gives both the same AUTH_SECRET.)
-    const shared = { DATABASE_URL: pg.url, REDIS_URL: redis.url };
+    // Everything two processes of one deployment share: database, channel layer, secret, and
+    // the demo's admins (bob and carol send to every audience). (startAppServer gives both the
+    // same AUTH_SECRET.)
+    const shared = { DATABASE_URL: pg.url, REDIS_URL: redis.url, DEMO_ADMIN_USERNAMES: "bob,carol" };
     // A first: its users are created (and the migrations applied) before B starts.
     serverA = await startAppServer({ users: ["alice", "bob", "carol"], env: shared });
     serverB = await startAppServer({ env: shared });

@@ -19,7 +19,7 @@ export const PASSWORD = "correct-horse-battery";
 function inheritedEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ["DATABASE_URL", "REDIS_URL", "PGLITE_DATA_DIR", "NOTIFICATIONS_API_KEY"]) delete env[name];
-  for (const name of Object.keys(env)) if (name.startsWith("ENABLE_") || name.startsWith("NOTIFICATIONS_")) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith("ENABLE_") || name.startsWith("NOTIFICATIONS_") || name.startsWith("DEMO_")) delete env[name];
   return env;
 }
 
@@ -58,8 +58,9 @@ function createUsersWithCli(env: Record<string, string>, usernames: string[]): v
 }
 
 /**
- * Starts `server.ts` in production mode with `users` created first. Extra settings go in `env`
- * (e.g. `{ ENABLE_ANONYMOUS: "true" }`).
+ * Starts `server.ts` in production mode with `users` created first (in order: the first one is
+ * the demo's admin unless `env.DEMO_ADMIN_USERNAMES` names the admins). Extra settings go in
+ * `env` (e.g. `{ ENABLE_ANONYMOUS: "true", DEMO_ADMIN_USERNAMES: "bob" }`).
  *
  * With `env.DATABASE_URL` the server uses that PostgreSQL instead of a PGlite directory of its
  * own, so several servers can share one database (and `REDIS_URL` one channel layer): create

@@ -58,9 +58,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <ConnectionIndicator />
                 {user ? (
                   <div className="account">
-                    <span className="current-user" data-testid="current-user">
+                    <Link href="/account" className="current-user" data-testid="current-user" title="Your account">
                       {user.name}
-                    </span>
+                    </Link>
                     <form action={signOutAction}>
                       <button type="submit" className="button button-quiet" data-testid="sign-out">
                         Sign out

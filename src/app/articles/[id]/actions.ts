@@ -6,6 +6,7 @@
 import { revalidatePath } from "next/cache";
 import { currentUser } from "@/auth";
 import { addComment, articles, findArticle, MAX_COMMENT_LENGTH } from "@/db";
+import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
 import { sendToObject } from "next-channels-broadcast/server";
 
 export interface CommentState {
@@ -33,6 +34,9 @@ export async function postComment(articleId: number, _previous: CommentState, fo
   const body = typeof raw === "string" ? raw.trim() : "";
   if (!body) return { status: "error", message: "Write something first.", at };
   if (body.length > MAX_COMMENT_LENGTH) return { status: "error", message: `Keep it under ${MAX_COMMENT_LENGTH} characters.`, at };
+  // Each comment notifies every reader of the article: it counts against the author's send budget.
+  const tooFast = takeSendToken(demoLimiters(), user.id);
+  if (tooFast) return { status: "error", message: tooFast, at };
 
   const comment = await addComment({ articleId: article.id, authorId: user.id, body });
   revalidatePath(`/articles/${article.id}`);
