@@ -6,9 +6,10 @@
  *
  * Why an init script with a MutationObserver: a toast that appears and disappears between two
  * looks at the DOM still counts, and a second copy of a message shown later counts twice.
- * A "showing" starts when a toast with that text is added to the DOM while none with the same
- * text is there: React re-rendering or replacing the node of a toast that stays on screen is
- * not a second showing; the same message stacked, or shown again after it was gone, is.
+ * A "showing" is one more toast with the same notification id and text in the DOM than at the
+ * previous mutation: React re-rendering or replacing the node of a toast that stays on screen
+ * is not a second showing; the same message stacked (two ids), or shown again after it was
+ * gone, is.
  *
  * Why the page's WebSocket is wrapped: Playwright reports that a websocket closed but not its
  * close code, and a 1008 (policy violation: the server cut the client off) is one of the
@@ -54,12 +55,22 @@ export class PageRecord {
   readonly received: ReceivedMessage[] = [];
   private readonly waiters = new Set<() => void>();
 
-  /** Times a toast containing `text` was shown. */
+  /**
+   * Times a toast containing `text` was shown.
+   *
+   * @example
+   * expect(record.timesShown("restart-x1 #017")).toBe(1);
+   */
   timesShown(text: string): number {
     return this.toasts.filter((toast) => toast.text.includes(text)).length;
   }
 
-  /** Sockets opened (the `open` event fired) at or after `since`. */
+  /**
+   * Sockets opened (the `open` event fired) at or after `since`.
+   *
+   * @example
+   * await record.until("a reconnect", () => record.socketsOpenedSince(faultAt).length > 0, 45_000);
+   */
   socketsOpenedSince(since: number): PageSocket[] {
     return this.sockets.filter((socket) => socket.openedAt !== null && socket.openedAt >= since);
   }
@@ -159,24 +170,31 @@ function pageRecorder(binding: string): void {
   };
 
   const selector = '[data-testid="notification-toast"]';
-  let present = new Set<string>();
-  new MutationObserver((mutations) => {
-    flush();
-    const batch = new Set<string>();
-    for (const mutation of mutations) {
-      mutation.addedNodes.forEach((node) => {
-        if (!(node instanceof Element)) return;
-        const found = node.matches(selector) ? [node] : Array.from(node.querySelectorAll(selector));
-        for (const toast of found) {
-          const text = toast.textContent ?? "";
-          if (present.has(text) || batch.has(text)) continue;
-          batch.add(text);
-          report({ kind: "toast", text, notificationId: toast.getAttribute("data-notification-id") });
-        }
-      });
+  // A toast is known by its notification id and text. Counting per key how many such toasts
+  // the DOM holds, a showing is an increase between two looks: a re-render or replaced node
+  // of a toast that stays is not one; a second copy stacked, or shown again after it was
+  // gone, is. (A node added and removed before the observer runs was never painted.)
+  const keyOf = (toast: Element) => `${toast.getAttribute("data-notification-id") ?? ""}|${toast.textContent ?? ""}`;
+  const countKeys = () => {
+    const counts = new Map<string, { count: number; toast: Element }>();
+    for (const toast of Array.from(document.querySelectorAll(selector))) {
+      const key = keyOf(toast);
+      const entry = counts.get(key);
+      if (entry) entry.count += 1;
+      else counts.set(key, { count: 1, toast });
     }
-    // What is on screen now: a toast still there is not shown again by a later re-render.
-    present = new Set(Array.from(document.querySelectorAll(selector), (toast) => toast.textContent ?? ""));
+    return counts;
+  };
+  let before = new Map<string, { count: number; toast: Element }>();
+  new MutationObserver(() => {
+    flush();
+    const now = countKeys();
+    for (const [key, { count, toast }] of now) {
+      for (let shown = before.get(key)?.count ?? 0; shown < count; shown += 1) {
+        report({ kind: "toast", text: toast.textContent ?? "", notificationId: toast.getAttribute("data-notification-id") });
+      }
+    }
+    before = now;
   }).observe(document, { childList: true, subtree: true });
 
   const Native = window.WebSocket;
@@ -220,7 +238,12 @@ export class RenderLog {
     return log;
   }
 
-  /** The record of `page` (empty until the page reports something). */
+  /**
+   * The record of `page` (empty until the page reports something).
+   *
+   * @example
+   * const record = log.of(page);
+   */
   of(page: Page): PageRecord {
     let record = this.records.get(page);
     if (!record) {

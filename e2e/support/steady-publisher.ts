@@ -82,12 +82,22 @@ export class SteadyPublisher {
     this.options = { ratePerSecond: 10, retryDelayMs: 150, giveUpAfterMs: 60_000, ...options };
   }
 
-  /** Text of message `n` (whether or not it was sent yet). */
+  /**
+   * Text of message `n` (whether or not it was sent yet).
+   *
+   * @example
+   * publisher.textOf(7) // "restart-x1 #007"
+   */
   textOf(n: number): string {
     return `${this.options.tag} #${String(n).padStart(3, "0")}`;
   }
 
-  /** Starts the steady stream: one message every `1000 / ratePerSecond` ms, on an absolute schedule. */
+  /**
+   * Starts the steady stream: one message every `1000 / ratePerSecond` ms, on an absolute schedule.
+   *
+   * @example
+   * publisher.start();
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -106,6 +116,9 @@ export class SteadyPublisher {
   /**
    * Sends one message now, outside the steady schedule (numbered in the same sequence);
    * resolves when it is confirmed or given up.
+   *
+   * @example
+   * const publication = await publisher.publish({ audience: "articles-2", fields: { audience: "object", object: "articles:2" } });
    */
   publish(target: PublishTarget): Promise<Publication> {
     const n = this.publications.length + 1;
@@ -129,24 +142,44 @@ export class SteadyPublisher {
     return done.then(() => publication);
   }
 
-  /** Resolves once `count` messages have been started (steady stream and `publish` together). */
+  /**
+   * Resolves once `count` messages have been started (steady stream and `publish` together).
+   *
+   * @example
+   * await publisher.untilStarted(publisher.publications.length + 15); // 1.5 s more at 10/s
+   */
   untilStarted(count: number, timeoutMs = 60_000): Promise<void> {
     return this.until(`${count} messages were started`, () => this.publications.length >= count, timeoutMs);
   }
 
-  /** Stops starting messages and waits until every started one is confirmed or given up. */
+  /**
+   * Stops starting messages and waits until every started one is confirmed or given up.
+   *
+   * @example
+   * await publisher.stop();
+   */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Messages that were confirmed sent. */
+  /**
+   * Messages that were confirmed sent.
+   *
+   * @example
+   * const sent = publisher.confirmed();
+   */
   confirmed(): Publication[] {
     return this.publications.filter((publication) => publication.confirmedAt !== null);
   }
 
-  /** Messages given up: the suite reports them as a broken test setup, not as losses. */
+  /**
+   * Messages given up: the suite reports them as a broken test setup, not as losses.
+   *
+   * @example
+   * expect(publisher.failed()).toEqual([]);
+   */
   failed(): Publication[] {
     return this.publications.filter((publication) => publication.failure !== null);
   }
