@@ -36,7 +36,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import WebSocket from "ws";
 import { createDrizzleStore, type NotificationStore, type StoreDatabase } from "../src/notifications/server/store";
-import { replayFrames } from "../src/notifications/server/store/replay";
+import { replayFor } from "../src/notifications/server/store/replay";
 import { POSTGRES_INSTALL, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server";
 import { CHANNELS, fillNotifications, MIGRATIONS_FOLDER, ROW_SPACING_MS, USERS } from "./replay-data";
 
@@ -320,7 +320,7 @@ async function measureConnects(store: NotificationStore, maxId: number, lastIdOf
     await store.latestProgress(groups);
     times.latestProgress!.push(performance.now() - started);
     started = performance.now();
-    await replayFrames(store, { groups, userGroup: user, lastId });
+    await replayFor(store, { groups, userGroup: user, lastId });
     times.connect!.push(performance.now() - started);
   }
   return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, summary(values)]));

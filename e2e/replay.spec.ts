@@ -271,15 +271,20 @@ test.describe("replay and recovery (PGlite)", () => {
     const bobAgain = await bob.context().newPage();
     await bobAgain.goto(app.url);
     expect(await sendFromDemo(bobAgain, { audience: "all", text: DURING })).toContain("Sent to all");
-    expect(lastIdOf(held)).toBeGreaterThanOrEqual(seen);
+    // The reconnect reports the tab's settled position: an id counts only once it was held 2.5 s
+    // on an open socket (another process may still have owed a lower one), so BEFORE, seen just
+    // before the restart, may not be counted yet — then the server sends it again.
+    const reported = lastIdOf(held);
+    expect(reported).not.toBeNull();
     gate.release();
 
     await expectConnected(alice);
     const socket = await gate.hello(gate.sockets.length - 1);
     await expect(toasts(alice, DURING)).toHaveCount(1);
     expect(framesOf(socket, DURING)).toMatchObject({ count: 1, beforeHello: true });
-    // What she had already seen is not sent again.
-    expect(framesOf(socket, BEFORE).count).toBe(0);
+    // What she had already seen is sent again only when her position did not cover it yet, and
+    // either way it is shown once (dedupe by id).
+    expect(framesOf(socket, BEFORE).count).toBe(reported! >= seen ? 0 : 1);
     expect(await timesShown(alice, BEFORE)).toBe(1);
   });
 });

@@ -62,6 +62,8 @@ export interface TestServer {
   upgrades: number;
   /** While true, upgrade requests are answered by destroying the TCP socket. */
   refuse: boolean;
+  /** While true, upgrade requests are never answered (a hung handshake); the sockets are held open. */
+  stall: boolean;
   openCount(): number;
   connection(index: number): Promise<ServerConnection>;
   until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
@@ -72,12 +74,14 @@ export async function startServer(): Promise<TestServer> {
   const http = createServer();
   const wss = new WebSocketServer({ noServer: true });
   const waiters = new Waiters();
+  const stalled = new Set<import("node:stream").Duplex>();
 
   const server: TestServer = {
     url: "",
     connections: [],
     upgrades: 0,
     refuse: false,
+    stall: false,
     openCount: () => server.connections.filter((c) => c.closeCode === null).length,
     async connection(index) {
       await waiters.until(() => server.connections.length > index, `server connection #${index}`);
@@ -85,6 +89,7 @@ export async function startServer(): Promise<TestServer> {
     },
     until: (condition, what, timeoutMs) => waiters.until(condition, what, timeoutMs),
     async close() {
+      for (const socket of stalled) socket.destroy();
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -96,6 +101,11 @@ export async function startServer(): Promise<TestServer> {
     waiters.notify();
     if (server.refuse) {
       socket.destroy();
+      return;
+    }
+    if (server.stall) {
+      stalled.add(socket);
+      socket.on("close", () => stalled.delete(socket));
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {

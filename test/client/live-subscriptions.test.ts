@@ -9,6 +9,7 @@ import { WebSocket } from "ws";
 import * as api from "../../src/notifications/server";
 import { issueSubscriptionToken } from "../../src/notifications/server/auth/tokens";
 import { createNotificationSocket, withLastId } from "../../src/notifications/client/socket";
+import { createSubscriptionRegistry } from "../../src/notifications/client/subscriptions";
 import type { NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "../../src/notifications/client/socket";
 import { startTestGateway, watchedMemoryLayer, type TestGateway } from "../helpers/gateway-server";
 import { sessionCookie, TEST_SECRET } from "../helpers/sessions";
@@ -164,6 +165,43 @@ describe("per-page subscriptions on the real gateway", () => {
     expect(left).not.toContain("jobs-1");
   });
 
+  it("a token already past its expiry is swapped for getToken's before it is ever sent", async () => {
+    await start();
+    const client = await open();
+    let calls = 0;
+    const expired = issueSubscriptionToken({ user: "alice", channels: ["jobs-3"], secret: TEST_SECRET, ttl: 60, now: Date.now() - 120_000 });
+    const handle = client.subscribe({ token: expired, getToken: async () => ((calls += 1), token(["jobs-3"])) });
+    await answers(1);
+    expect(handle.getState()).toEqual({ status: "subscribed", granted: ["jobs-3"], refused: [] });
+    expect(calls).toBe(1);
+    expect(await receives("jobs-3", "job 3")).toBe(true);
+  });
+
+  it("a browser whose clock is behind sends the expired token: refused as expired, refreshed through getToken, granted, delivering", async () => {
+    await start();
+    // The tab's clock runs ten minutes slow, so it cannot tell the token has expired; the server can.
+    const client = await open("alice", { subscriptions: createSubscriptionRegistry({ now: () => Date.now() - 600_000 }) });
+    let calls = 0;
+    const expired = issueSubscriptionToken({ user: "alice", channels: ["jobs-3"], secret: TEST_SECRET, ttl: 60, now: Date.now() - 120_000 });
+    const handle = client.subscribe({ channels: [], token: expired, getToken: async () => ((calls += 1), token(["jobs-3"])) });
+    await answers(2); // the refusal, then the fresh request's grant
+    expect(recorder.frames.find((frame) => frame.type === "subscribed")).toMatchObject({ ref: "s1", granted: [], refused: [{ reason: "expired" }] });
+    expect(handle.getState()).toEqual({ status: "subscribed", granted: ["jobs-3"], refused: [] });
+    expect(calls).toBe(1);
+    expect(client.getChannels()).toEqual(["jobs-3"]);
+    expect(await receives("jobs-3", "job 3")).toBe(true);
+  });
+
+  it("refusal reasons reach the request's state: a denied name, another user's token", async () => {
+    await start({ authorizer: (_user, channel) => channel === "articles-1" });
+    const client = await open();
+    const named = client.subscribe({ channels: ["articles-1", "articles-2"] });
+    const foreign = client.subscribe({ token: token(["jobs-9"], "bob") });
+    await answers(2);
+    expect(named.getState()).toEqual({ status: "subscribed", granted: ["articles-1"], refused: [{ reason: "denied", channel: "articles-2" }] });
+    expect(foreign.getState()).toMatchObject({ status: "refused", reason: "invalid" });
+  });
+
   it("another user's token grants nothing through the client either", async () => {
     await start();
     const client = await open();
@@ -191,9 +229,9 @@ describe("per-page subscriptions on the real gateway", () => {
 });
 
 describe("lastId on (re)connect", () => {
-  it("is absent until an id is seen, then carries the highest id on every reconnect", async () => {
+  it("is absent until an id is settled, then carries the highest settled id on every reconnect", async () => {
     await start();
-    const client = await open();
+    const client = await open("alice", { settleMs: 0 });
     expect(upgrades[0]).toBe("/ws/notifications");
     // Stored notifications carry ids; the gateway passes them through as published.
     const frame = (id: number) => JSON.stringify({ type: "message", id, text: `n${id}`, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
@@ -214,9 +252,9 @@ describe("lastId on (re)connect", () => {
     expect(upgrades[2]).toBe("/ws/notifications?lastId=9");
   });
 
-  it("starts from a server-rendered watermark until a higher id is seen", async () => {
+  it("starts from a server-rendered watermark until a higher id is settled", async () => {
     await start();
-    const client = await open("alice", { lastId: 40 });
+    const client = await open("alice", { lastId: 40, settleMs: 0 });
     expect(upgrades[0]).toBe("/ws/notifications?lastId=40");
     client.noteLastId(12); // lower: ignored
     expect(client.getLastSeenId()).toBe(40);
@@ -226,6 +264,18 @@ describe("lastId on (re)connect", () => {
     await api.reauthenticateUser("alice");
     await recorder.next("open");
     expect(upgrades.at(-1)).toBe("/ws/notifications?lastId=41");
+  });
+
+  it("with the default settle time, an id received just before the close is not reported: the server may still owe a lower one", async () => {
+    await start();
+    const client = await open("alice", { lastId: 40 });
+    const frame = (id: number) => JSON.stringify({ type: "message", id, text: `n${id}`, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
+    await server!.runtime.layer.publish("user:alice", frame(41));
+    await waitForFrame((f) => f.type === "message" && f.text === "n41");
+    expect(client.getLastSeenId()).toBe(41);
+    await api.reauthenticateUser("alice");
+    await recorder.next("open");
+    expect(upgrades.at(-1)).toBe("/ws/notifications?lastId=40");
   });
 
   it("ignores an invalid watermark", async () => {

@@ -123,9 +123,9 @@ describe("<ChannelSubscription>", () => {
     connection.send({ type: "subscribed", ref: "s1", channels: ["articles-2"], granted: [] });
     await until(() => stateOf() === "open" && connection.received.length === 3, "answers handled");
     // A round trip on the same socket: had the answers prompted a frame, it would have come before this ack.
-    connection.send(message(1));
+    connection.send({ ...message(1), ack: true });
     await connection.receivedCount(4);
-    expect(connection.received[3]).toEqual({ type: "ack_message", id: 1 });
+    expect(connection.received[3]).toEqual({ type: "ack", ids: [1] });
   });
 
   it("server-renders to nothing and touches no network", () => {
@@ -136,8 +136,8 @@ describe("<ChannelSubscription>", () => {
 });
 
 describe("initialLastId", () => {
-  it("the first connect carries the server-rendered watermark; reconnects carry the highest id seen", async () => {
-    const first = await renderOpen({ initialLastId: 42 });
+  it("the first connect carries the server-rendered watermark; reconnects carry the highest id settled", async () => {
+    const first = await renderOpen({ initialLastId: 42, settleMs: 0 });
     expect(first.url).toBe("/ws/notifications?lastId=42");
     first.send(message(40)); // an unacked inbox row below the watermark is still shown
     first.send(message(57));

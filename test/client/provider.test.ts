@@ -190,17 +190,17 @@ describe("socket lifetime", () => {
 });
 
 describe("messages", () => {
-  it("shows a toast per level, text as text only, and acks the id", async () => {
+  it("shows a toast per level, text as text only, and acks an inbox row", async () => {
     const connection = await renderOpen();
     const evil = '<img src=x onerror="window.__pwned=1">';
-    connection.send(message({ id: 0, text: evil, cssClass: "error" }));
+    connection.send(message({ id: 0, ack: true, text: evil, cssClass: "error" }));
     await until(() => $$('[data-testid="notification-toast"]').length === 1, "toast");
     const toastEl = $$('[data-testid="notification-toast"]')[0]!;
     expect(toastEl.dataset.level).toBe("error");
     expect(toastEl.textContent).toContain(evil);
     expect(toastEl.querySelector("img")).toBeNull();
     await connection.receivedCount(1);
-    expect(connection.received).toEqual([{ type: "ack_message", id: 0 }]);
+    expect(connection.received).toEqual([{ type: "ack", ids: [0] }]);
   });
 
   it("a same-origin clickURL pushes through the router; closeURL navigates when dismissed", async () => {
@@ -300,14 +300,15 @@ describe("per-page subscriptions", () => {
       { type: "unsubscribe", ref: "s1" },
     ]);
 
+    // The page's request outlives the socket: the new user's socket re-sends it under its own ref.
     render(provider({ userId: "u2" }, createElement(Page, { id: 2 })));
     const second = await server.connection(1);
     await second.receivedCount(1);
-    expect(second.received).toEqual([{ type: "subscribe", ref: "s1", channels: ["articles-2"] }]);
+    expect(second.received).toEqual([{ type: "subscribe", ref: "s2", channels: ["articles-2"] }]);
 
     render(provider({ userId: "u2" }));
     await second.receivedCount(2);
-    expect(second.received[1]).toEqual({ type: "unsubscribe", ref: "s1" });
+    expect(second.received[1]).toEqual({ type: "unsubscribe", ref: "s2" });
   });
 
   it("hooks outside the provider fail with a clear message", () => {

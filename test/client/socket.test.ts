@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNotificationSocket } from "../../src/notifications/client/socket";
 import type { NotificationSocket, NotificationSocketOptions } from "../../src/notifications/client/socket";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
+import { MAX_ACK_BATCH } from "../../src/notifications/shared/protocol";
 import { CountingTarget, NodeWebSocket, Recorder, pageShow, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 
@@ -53,34 +54,55 @@ async function openSocket(overrides: Partial<NotificationSocketOptions> = {}) {
 }
 
 describe("receiving and acknowledging", () => {
-  it("delivers a message frame and acks its id, 0 included", async () => {
+  it("delivers messages and redirects; acks only the ids that ask for it, several per frame, 0 included", async () => {
     const { connection } = await openSocket();
-    connection.send(message({ id: 0, text: "zero" }));
-    connection.send({ type: "redirect", id: 5, url: "/reports/5" });
-    await recorder.frameCount(2);
-    await connection.receivedCount(2);
+    connection.send(message({ id: 0, ack: true, text: "zero" }));
+    connection.send({ type: "redirect", id: 5, ack: true, url: "/reports/5" });
+    connection.send(message({ id: 6, text: "a broadcast: recovered by position, never acked" }));
+    await recorder.frameCount(3);
+    await connection.receivedCount(1);
 
     expect(recorder.frames[0]).toMatchObject({ type: "message", id: 0, text: "zero" });
     expect(recorder.frames[1]).toMatchObject({ type: "redirect", id: 5 });
+    expect(recorder.frames[2]).toMatchObject({ type: "message", id: 6 });
+    // A round trip after the batch: had id 6 (or anything else) been acked, it would come first.
+    connection.send(message({ id: 7, ack: true }));
+    await connection.receivedCount(2);
     expect(connection.received).toEqual([
-      { type: "ack_message", id: 0 },
-      { type: "ack_message", id: 5 },
+      { type: "ack", ids: [0, 5] },
+      { type: "ack", ids: [7] },
     ]);
   });
 
-  it("does not ack frames without an id", async () => {
+  it("does not ack frames without an id, even when they say ack", async () => {
     const { connection } = await openSocket();
-    connection.send(message({ text: "no id" }));
+    connection.send(message({ text: "no id", ack: true }));
     connection.send(progress("10%"));
-    connection.send(message({ id: 7 }));
+    connection.send(message({ id: 7, ack: true }));
     await recorder.frameCount(3);
     await connection.receivedCount(1);
-    expect(connection.received).toEqual([{ type: "ack_message", id: 7 }]);
+    expect(connection.received).toEqual([{ type: "ack", ids: [7] }]);
+  });
+
+  it("a replay of 150 inbox rows is acked in two frames of at most MAX_ACK_BATCH ids, each id once", async () => {
+    const { connection } = await openSocket({ ackDelayMs: 60_000 });
+    for (let id = 1; id <= 150; id += 1) connection.send(message({ id, ack: true }));
+    await recorder.frameCount(150);
+    // The first 100 leave at once (a full batch); the other 50 would wait a minute, so flush them
+    // by reaching a full batch again.
+    for (let id = 151; id <= 200; id += 1) connection.send(message({ id, ack: true }));
+    await connection.receivedCount(2);
+    const batches = connection.received as { type: string; ids: number[] }[];
+    expect(batches.map((batch) => [batch.type, batch.ids.length])).toEqual([
+      ["ack", MAX_ACK_BATCH],
+      ["ack", MAX_ACK_BATCH],
+    ]);
+    expect(batches.flatMap((batch) => batch.ids)).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
   });
 
   it("ignores binary, malformed and unknown frames and keeps receiving", async () => {
     const { connection, controller } = await openSocket();
-    connection.send(Buffer.from(JSON.stringify(message({ id: 1 }))));
+    connection.send(Buffer.from(JSON.stringify(message({ id: 1, ack: true }))));
     connection.send("not json {");
     connection.send('{"type":"nope","text":"x"}');
     connection.send('{"type":"message","text":"missing fields"}');
@@ -92,48 +114,48 @@ describe("receiving and acknowledging", () => {
     expect(recorder.frames).toEqual([progress("42%")]);
     expect(controller.getState()).toEqual({ status: "open" });
     // The binary copy of id 1 was not acked, and not remembered: a text copy is still delivered.
-    connection.send(message({ id: 1 }));
+    connection.send(message({ id: 1, ack: true }));
     await recorder.frameCount(2);
     await connection.receivedCount(1);
-    expect(connection.received).toEqual([{ type: "ack_message", id: 1 }]);
+    expect(connection.received).toEqual([{ type: "ack", ids: [1] }]);
   });
 
-  it("delivers a frame with a given id once but acks every copy; frames without id are never deduped", async () => {
+  it("delivers a frame with a given id once but acks every copy that asks; frames without id are never deduped", async () => {
     const { connection } = await openSocket();
-    connection.send(message({ id: 3, text: "first" }));
-    connection.send(message({ id: 3, text: "replayed copy" }));
+    connection.send(message({ id: 3, ack: true, text: "first" }));
+    connection.send(message({ id: 3, ack: true, text: "replayed copy" }));
     connection.send(message({ text: "same text" }));
     connection.send(message({ text: "same text" }));
-    connection.send(message({ id: 4 }));
+    connection.send(message({ id: 4, ack: true }));
     await recorder.frameCount(4);
-    await connection.receivedCount(3);
+    await connection.receivedCount(1);
+    // A copy arriving after the first batch left is acked again: the first ack may have been lost.
+    connection.send(message({ id: 3, ack: true, text: "late copy" }));
+    await connection.receivedCount(2);
 
     expect(recorder.frames.map((f) => ("text" in f ? f.text : f.type))).toEqual(["first", "same text", "same text", "hello"]);
     expect(connection.received).toEqual([
-      { type: "ack_message", id: 3 },
-      { type: "ack_message", id: 3 },
-      { type: "ack_message", id: 4 },
+      { type: "ack", ids: [3, 4] },
+      { type: "ack", ids: [3] },
     ]);
   });
 
-  it("dedupes a replayed id across a reconnect", async () => {
-    const { connection, controller } = await openSocket();
-    connection.send(message({ id: 9, text: "live" }));
+  it("an ack not yet sent when the socket closes is dropped; the replayed copy is acked on the next socket", async () => {
+    const { connection, controller } = await openSocket({ ackDelayMs: 300 });
+    connection.send(message({ id: 9, ack: true, text: "live" }));
     await recorder.frameCount(1);
     const from = recorder.states.length;
     connection.ws.close(CloseCode.SERVICE_RESTART);
     await recorder.state((s) => s.status === "open", from);
     const second = await server.connection(1);
-    second.send(message({ id: 9, text: "replayed" }));
-    second.send(message({ id: 10, text: "new" }));
+    second.send(message({ id: 9, ack: true, text: "replayed" }));
+    second.send(message({ id: 10, ack: true, text: "new" }));
     await recorder.frameCount(2);
-    await second.receivedCount(2);
+    await second.receivedCount(1);
 
     expect(recorder.frames.map((f) => (f.type === "message" ? f.text : f.type))).toEqual(["live", "new"]);
-    expect(second.received).toEqual([
-      { type: "ack_message", id: 9 },
-      { type: "ack_message", id: 10 },
-    ]);
+    expect(connection.received).toEqual([]);
+    expect(second.received).toEqual([{ type: "ack", ids: [9, 10] }]);
     expect(controller.getLastSeenId()).toBe(10);
   });
 

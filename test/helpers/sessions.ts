@@ -7,11 +7,11 @@ export const SESSION_COOKIE = "authjs.session-token";
 /** A `Cookie` header value carrying a session for `userId`. */
 export async function sessionCookie(
   userId: string,
-  options: { secret?: string; maxAgeSeconds?: number; cookieName?: string } = {},
+  options: { secret?: string; maxAgeSeconds?: number; cookieName?: string; sessionId?: string } = {},
 ): Promise<string> {
   const cookieName = options.cookieName ?? SESSION_COOKIE;
   const token = await encode({
-    token: { sub: userId, name: userId },
+    token: options.sessionId === undefined ? { sub: userId, name: userId } : { sub: userId, name: userId, sid: options.sessionId },
     secret: options.secret ?? TEST_SECRET,
     salt: cookieName,
     maxAge: options.maxAgeSeconds ?? 3600,

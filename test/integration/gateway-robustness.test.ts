@@ -35,12 +35,18 @@ describe("malformed client frames", () => {
     await bob.next((frame) => frame.type === "message" && frame.text === "bob too");
   });
 
-  it("accepts ack_message frames and reports them with the socket's user and groups", async () => {
+  it("counts acks only for inbox frames the socket was sent, in both forms, and reports them with the socket's user and groups", async () => {
     const acks: { id: number; user: string | undefined; groups: string[] }[] = [];
-    await gw.start({}, { onAck: (ack) => void acks.push({ id: ack.id, user: ack.user?.id, groups: [...ack.groups].sort() }) });
+    const server = await gw.start({}, { onAck: (ack) => void acks.push({ id: ack.id, user: ack.user?.id, groups: [...ack.groups].sort() }) });
     const alice = await gw.connect({ userId: "alice" });
+    // Stored inbox frames as a process with a store publishes them (ids 0 and 17 ask for an ack).
+    for (const id of [0, 17]) {
+      await server.runtime.layer.publish("user:alice", `{"type":"message","id":${id},"ack":true,"text":"m${id}","cssClass":"info","clickURL":null,"closeURL":null,"hideCloseOption":false}`);
+      await alice.next((frame) => frame.type === "message" && frame.id === id);
+    }
     alice.send('{"type":"ack_message","id":0}');
-    alice.send('{"type":"ack_message","id":17}');
+    alice.send('{"type":"ack","ids":[17,18,99]}'); // 18 and 99 were never sent: ignored, free
+    alice.send('{"type":"ack_message","id":17}'); // already acked: ignored
     await expect.poll(() => acks.length).toBe(2);
     expect(acks).toEqual([
       { id: 0, user: "alice", groups: ["all", "authenticated", "user:alice"] },

@@ -1,7 +1,8 @@
 /**
  * A table of hostile inputs, each with its asserted outcome. In every case a bystander socket
  * still receives a message afterwards and a new socket can still connect: one bad client never
- * takes the gateway down.
+ * takes the gateway down. The table covers malformed frames and subscriptions (issue #3), and
+ * acks, positions, subscription refs, shared budgets and connection caps (issues #8 and #13).
  */
 import { describe, expect, it } from "vitest";
 import * as api from "../../src/notifications/server";
@@ -9,7 +10,7 @@ import type { Authorizer } from "../../src/notifications/server/auth/authorizer"
 import type { NotificationSettings } from "../../src/notifications/server/settings";
 import { CloseCode } from "../../src/notifications/shared/close-codes";
 import type { ServerFrame } from "../../src/notifications/shared/protocol";
-import { gatewayPerTest } from "../helpers/gateway-server";
+import { gatewayPerTest, HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
 
 const gw = gatewayPerTest();
@@ -17,7 +18,7 @@ const gw = gatewayPerTest();
 /** What the attacker's socket must see. */
 type Outcome =
   /** An error frame with this code; the socket stays open and keeps receiving. */
-  | { error: "invalid_frame" | "unknown_type" | "binary_frame" }
+  | { error: "invalid_frame" | "unknown_type" | "binary_frame" | "rate_limited" }
   /** The socket is closed with this code. */
   | { close: number }
   /** The handshake succeeds with exactly these channels granted. */
@@ -25,7 +26,13 @@ type Outcome =
   /** The `subscribed` answer lists exactly these channels. */
   | { subscribed: string[] }
   /** The `subscribed` answer holds at most this many channels, all valid. */
-  | { subscribedAtMost: number };
+  | { subscribedAtMost: number }
+  /** The `subscribed` answer to the attack refuses with these reasons (in order). */
+  | { refused: string[] }
+  /** The handshake itself is refused with this HTTP status. */
+  | { handshake: number }
+  /** Nothing visible happens: the frames are ignored (and cost nothing), the socket stays open. */
+  | { ignored: true };
 
 interface HostileCase {
   name: string;
@@ -38,6 +45,8 @@ interface HostileCase {
   outcome: Outcome;
   /** Most authorizer calls the case may cause. */
   maxAuthorizerCalls?: number;
+  /** How many sockets the attacker (user mallory) opens before the attack; the last one attacks. Default 1. */
+  sockets?: number;
 }
 
 const names = (count: number, prefix = "c") => Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
@@ -132,6 +141,39 @@ const cases: HostileCase[] = [
   { name: "extraChannels with a 10 KB name", query: extra(JSON.stringify(["x".repeat(10_240), "c-1"])), outcome: { hello: ["c-1"] }, maxAuthorizerCalls: 1 },
   { name: "a 9 KB subscription_token in the URL", query: `subscription_token=${"a".repeat(9_000)}.b`, outcome: { hello: [] } },
   { name: "a query string that is not valid percent-encoding", query: "extraChannels=%E0%A4%A&subscription_token=%", outcome: { hello: [] } },
+  // Issue #8 and #13: acks, positions, refs, budgets and caps.
+  {
+    name: "acks of ids never sent (guessing other users' rows), batched and single, within the frame rate",
+    frames: () => [JSON.stringify({ type: "ack", ids: Array.from({ length: 100 }, (_, index) => index) }), '{"type":"ack_message","id":7}'],
+    outcome: { ignored: true },
+  },
+  { name: "a batched ack with 101 ids", frames: () => [JSON.stringify({ type: "ack", ids: Array.from({ length: 101 }, (_, index) => index) })], outcome: { error: "invalid_frame" } },
+  { name: "a batched ack with no ids", frames: () => ['{"type":"ack","ids":[]}'], outcome: { error: "invalid_frame" } },
+  { name: "a batched ack with negative and fractional ids", frames: () => ['{"type":"ack","ids":[-1,1.5]}'], outcome: { error: "invalid_frame" } },
+  {
+    name: "a flood of acks with no ack credit",
+    settings: { clientFramesPerSecond: 5 },
+    frames: () => Array.from({ length: 100 }, (_, index) => JSON.stringify({ type: "ack", ids: [index] })),
+    outcome: { close: CloseCode.POLICY_VIOLATION },
+  },
+  { name: "a subscribe position that is negative", frames: () => [subscribe({ channels: ["c-1"], lastId: -5 })], outcome: { error: "invalid_frame" } },
+  { name: "a subscribe position past every id", frames: () => [subscribe({ channels: ["c-1"], lastId: Number.MAX_SAFE_INTEGER })], outcome: { subscribed: ["c-1"] } },
+  { name: "a lastId that is not a number in the URL", query: "lastId=%27%3Bdrop", outcome: { hello: [] } },
+  {
+    name: "more subscription refs than allowed",
+    settings: { maxSubscriptionsPerSocket: 3, clientFramesPerSecond: 1_000 },
+    frames: () => [...[0, 1, 2].map((index) => subscribe({ ref: `r${index}`, channels: [`c-${index}`] })), subscribe({ channels: ["c-9"] })],
+    outcome: { refused: ["limit"] },
+  },
+  {
+    name: "a user over the shared frame budget across many sockets",
+    sockets: 3,
+    settings: { clientFramesPerSecondPerUser: 2, clientFramesPerSecond: 1_000 },
+    frames: () => Array.from({ length: 20 }, (_, index) => subscribe({ ref: `r${index}`, channels: [`c-${index}`] })),
+    outcome: { error: "rate_limited" },
+  },
+  { name: "more sockets than the per-user cap", sockets: 3, settings: { maxSocketsPerUser: 2 }, outcome: { handshake: 429 } },
+  { name: "more sockets than the per-address cap", sockets: 3, settings: { maxSocketsPerIp: 3 }, outcome: { handshake: 429 } },
 ];
 
 describe("hostile inputs: each has its outcome and the gateway keeps serving", () => {
@@ -143,6 +185,27 @@ describe("hostile inputs: each has its outcome and the gateway keeps serving", (
     };
     await gw.start(hostile.settings ?? {}, { authorizer: hostile.authorizer ?? allowAll, tokenSecret: TEST_SECRET });
     const bystander = await gw.connect({ userId: "bob" });
+    const extraSockets: TestClient[] = [];
+    for (let index = 1; index < (hostile.sockets ?? 1); index++) extraSockets.push(await gw.connect({ userId: "mallory" }));
+    if ("handshake" in hostile.outcome) {
+      const refused = await TestClient.connect(gw.server.url, { userId: "mallory" }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(HandshakeRefused);
+      expect((refused as HandshakeRefused).status).toBe(hostile.outcome.handshake);
+      await api.sendToUser("bob", "bystander still served");
+      await bystander.next((frame) => frame.type === "message" && frame.text === "bystander still served");
+      // One of the attacker's sockets closes: its place is free for someone else at once.
+      const leaving = extraSockets.pop()!;
+      await leaving.close();
+      gw.forget(leaving);
+      await expect.poll(() => gw.server.gateway.connectionCount()).toBe(extraSockets.length + 1);
+      const newcomer = await gw.connect({ userId: "carol" });
+      await api.sendToAll("everyone still served");
+      await newcomer.next((frame) => frame.type === "message" && frame.text === "everyone still served");
+      return;
+    }
     const attacker = await gw.connect({ userId: "mallory", query: hostile.query });
 
     for (const frame of hostile.frames?.() ?? []) {
@@ -160,6 +223,13 @@ describe("hostile inputs: each has its outcome and the gateway keeps serving", (
       expect((await attacker.closed).code).toBe(outcome.close);
       gw.forget(attacker);
       await expect.poll(() => gw.server.gateway.groupSize("user:mallory")).toBe(0);
+    } else if ("ignored" in outcome) {
+      await api.sendToUser("mallory", "attacker still served");
+      await attacker.next((frame) => frame.type === "message" && frame.text === "attacker still served");
+      expect(attacker.frames.filter((frame) => frame.type === "error")).toEqual([]);
+    } else if ("refused" in outcome) {
+      const answer = (await attacker.next((frame) => frame.type === "subscribed" && frame.ref === "attack")) as Extract<ServerFrame, { type: "subscribed" }>;
+      expect((answer.refused ?? []).map((refusal) => refusal.reason)).toEqual(outcome.refused);
     } else if ("hello" in outcome) {
       const hello = attacker.frames.find((frame) => frame.type === "hello") as Extract<ServerFrame, { type: "hello" }>;
       expect(hello.channels).toEqual(outcome.hello);

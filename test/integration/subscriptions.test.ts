@@ -346,7 +346,13 @@ describe("reference counting by request ref", () => {
     await start(); // deny-all
     const alice = await gw.connect({ userId: "alice" });
     await exchange(alice, { type: "subscribe", ref: "t", token: token("alice", ["jobs-7"]) });
-    expect(await exchange(alice, { type: "subscribe", ref: "n", channels: ["jobs-7"] })).toEqual({ type: "subscribed", ref: "n", channels: ["jobs-7"], granted: [] });
+    expect(await exchange(alice, { type: "subscribe", ref: "n", channels: ["jobs-7"] })).toEqual({
+      type: "subscribed",
+      ref: "n",
+      channels: ["jobs-7"],
+      granted: [],
+      refused: [{ reason: "denied", channel: "jobs-7" }],
+    });
     // The denied request holds nothing, so releasing the token leaves the channel.
     expect((await exchange(alice, { type: "unsubscribe", ref: "t" })).channels).toEqual([]);
     expect(await receives(alice, "jobs-7", "after the token page")).toBe(false);

@@ -29,6 +29,8 @@ export interface ReplayServerOptions {
   wrapStore?: (store: NotificationStore) => NotificationStore;
   /** Where the gateway reports problems. Default: console. */
   logger?: Pick<Console, "warn" | "error">;
+  /** Key of subscription tokens. Default: AUTH_SECRET. */
+  tokenSecret?: string;
 }
 
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
@@ -41,6 +43,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     layer: options.layer,
     authorizer: options.authorizer,
     logger: options.logger,
+    tokenSecret: options.tokenSecret,
     onAck(ack) {
       acks.push(ack);
       waiters = waiters.filter((waiter) => {

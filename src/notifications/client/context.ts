@@ -7,7 +7,8 @@ import { createContext, useContext } from "react";
 import type { ClientFrame, ServerFrame } from "../shared/protocol";
 import type { ProgressStore } from "./progress";
 import type { ConnectionState } from "./socket";
-import type { SubscriptionRequest } from "./subscriptions";
+import type { ChannelSubscriptionState } from "./subscription-state";
+import type { SubscriptionHandle, SubscriptionRequest } from "./subscriptions";
 
 export type FrameListener = (frame: ServerFrame) => void;
 
@@ -15,10 +16,17 @@ export type FrameListener = (frame: ServerFrame) => void;
 export interface NotificationsApi {
   /** Calls `listener` with every frame received (notifications after dedupe, and control frames). Returns the remover. */
   addFrameListener(listener: FrameListener): () => void;
-  /** Subscribes to channels and/or a token while the returned release function is not called. */
-  subscribe(request: SubscriptionRequest): () => void;
+  /**
+   * Subscribes to channels and/or a token until the returned handle is called (it releases the
+   * request); `handle.getState()` / `handle.onStateChange()` follow where it stands.
+   */
+  subscribe(request: SubscriptionRequest): SubscriptionHandle;
   /** Drops channels from the live subscription set. */
   unsubscribe(channels: readonly string[]): void;
+  /** Where one channel stands, over every request of this tab (interned: same object until it changes). */
+  getSubscriptionState(channel: string): ChannelSubscriptionState;
+  /** Calls `listener` after any subscription state changes. Returns the remover. */
+  onSubscriptionsChange(listener: () => void): () => void;
   /** Sends a client frame if the socket is open. */
   send(frame: ClientFrame): boolean;
 }

@@ -14,6 +14,7 @@ export {
   useNotifications,
   useProgress,
   useSubscribedChannels,
+  useSubscription,
 } from "./hooks";
 export type { FrameListener, NotificationsApi, NotificationsState } from "./context";
 export { ChannelSubscription } from "./channel-subscription";
@@ -26,7 +27,7 @@ export { NotificationToast, DEFAULT_LEVEL_STYLES, DEFAULT_LEVEL_DURATIONS } from
 export type { LevelStyles, NotificationToastProps } from "./toast";
 export { defaultRenderers, renderMessageToast, followSameOriginRedirect } from "./renderers";
 export type { RenderContext, Renderers } from "./renderers";
-export { createNotificationSocket, LAST_ID_PARAM, withLastId } from "./socket";
+export { createNotificationSocket, DEFAULT_OPEN_TIMEOUT_MS, LAST_ID_PARAM, withLastId } from "./socket";
 export type {
   ConnectionState,
   ConnectionStatus,
@@ -38,7 +39,15 @@ export type {
 export type { BackoffOptions } from "./backoff";
 export { createChime, CHIME_NOTES } from "./chime";
 export type { Chime, ChimeOptions } from "./chime";
-export type { SubscriptionRequest } from "./subscriptions";
+export { createSubscriptionRegistry } from "./subscriptions";
+export type { SubscriptionHandle, SubscriptionLink, SubscriptionRegistry, SubscriptionRegistryOptions, SubscriptionRequest } from "./subscriptions";
+export type { ChannelSubscriptionState, SubscriptionErrorReason, SubscriptionState } from "./subscription-state";
+export { createPositionTracker, DEFAULT_SETTLE_MS } from "./position";
+export type { PositionTracker, PositionTrackerOptions } from "./position";
+export { createToastQueue, DEFAULT_TOAST_QUEUE, BACKLOG_TOAST_ID } from "./toast-queue";
+export type { QueuedToast, ToastQueue, ToastQueueOptions } from "./toast-queue";
+export { readTokenClaims } from "./token-claims";
+export type { TokenClaims } from "./token-claims";
 export type { ProgressInfo } from "./progress";
 export { resolveNavigation } from "./navigation";
 export type { NavigationTarget } from "./navigation";
@@ -50,4 +59,6 @@ export type {
   ProgressFrame,
   RedirectFrame,
   ServerFrame,
+  SubscriptionRefusal,
+  SubscriptionRefusalReason,
 } from "../shared/protocol";

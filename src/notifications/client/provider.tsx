@@ -21,8 +21,10 @@ import type { RenderContext, Renderers } from "./renderers";
 import { createNotificationSocket } from "./socket";
 import type { ConnectionState, NotificationSocket, WebSocketConstructor } from "./socket";
 import { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url";
-import type { SubscriptionRequest } from "./subscriptions";
+import { createSubscriptionRegistry } from "./subscriptions";
 import type { LevelStyles } from "./toast";
+import { createToastQueue } from "./toast-queue";
+import type { ToastQueueOptions } from "./toast-queue";
 
 export interface NotificationsProviderProps {
   /**
@@ -48,9 +50,24 @@ export interface NotificationsProviderProps {
   /**
    * A watermark rendered by the server (`currentWatermark()`): the highest notification id the
    * page already reflects. The socket connects with `?lastId=` set to it (and, later, to the
-   * highest id it has seen), so nothing sent between rendering and subscribing is lost.
+   * highest id it has settled), so nothing sent between rendering and subscribing is lost.
    */
   initialLastId?: number;
+  /**
+   * How long (ms) a received id must have been held, socket open, before reconnects and
+   * subscribes report it as the position (ids from several server processes can arrive out of
+   * order). Default 2500. Read when a socket is created.
+   */
+  settleMs?: number;
+  /** A socket that has not opened after this long (ms) is dropped and retried. Default 10000. */
+  openTimeoutMs?: number;
+  /**
+   * Paces message toasts so a burst (a backlog replayed on connect) is drawn a few at a time
+   * instead of being cut by react-hot-toast's 20-toast limit: `{ maxVisible = 5,
+   * backlogDurationMs = 2000 }`, or false to show every toast at once. Listeners
+   * (`useNotifications`) always get every message at once.
+   */
+  toastQueue?: ToastQueueOptions | false;
   /**
    * Play a short four-note chime with each message. Default false. Silent until the user has
    * clicked or pressed a key on the page: it never plays on its own before a gesture.
@@ -64,12 +81,6 @@ export interface NotificationsProviderProps {
 interface SessionView extends NotificationsState {
   /** Which socket session this state belongs to; state of an older session is not shown. */
   key: string;
-}
-
-interface HeldSubscription {
-  request: SubscriptionRequest;
-  /** Release on the current socket controller, if one exists. */
-  release: (() => void) | undefined;
 }
 
 const IDLE: ConnectionState = { status: "idle" };
@@ -100,6 +111,9 @@ export function NotificationsProvider({
   levelStyles,
   toaster = true,
   initialLastId,
+  settleMs,
+  openTimeoutMs,
+  toastQueue,
   chime = false,
   WebSocket: WebSocketImpl,
   children,
@@ -113,8 +127,16 @@ export function NotificationsProvider({
 
   const [session, setSession] = useState<SessionView>(() => emptySession(sessionKey));
   const [listeners] = useState(() => new Set<FrameListener>());
-  const [held] = useState(() => new Map<number, HeldSubscription>());
-  const [controllerRef] = useState(() => ({ current: null as NotificationSocket | null, nextId: 0 }));
+  // One registry for the provider's lifetime: pages' subscriptions outlive any one socket (a new
+  // user means a new socket, not new pages), and their state lives here, outside React.
+  const [registry] = useState(() => createSubscriptionRegistry({ retry: backoff }));
+  const [controllerRef] = useState(() => ({ current: null as NotificationSocket | null }));
+  // Callers often pass the options inline; key on their contents.
+  const queueKey = JSON.stringify(toastQueue ?? {});
+  const queue = useMemo(() => {
+    const options = JSON.parse(queueKey) as ToastQueueOptions | false;
+    return options === false ? null : createToastQueue(options);
+  }, [queueKey]);
   const [chimeRef] = useState(() => ({ current: null as Chime | null }));
 
   const update = (key: string, change: (previous: SessionView) => Partial<NotificationsState>) =>
@@ -128,6 +150,7 @@ export function NotificationsProvider({
     const context: RenderContext = {
       origin,
       levelStyles,
+      toasts: queue ?? undefined,
       push: (target) => router.push(target),
       navigate: (target) =>
         performNavigation(target, {
@@ -168,6 +191,8 @@ export function NotificationsProvider({
   // Read when a socket is created, not a reason to recreate it.
   const watermark = useEffectEvent(() => initialLastId ?? null);
 
+  useEffect(() => () => queue?.dispose(), [queue]);
+
   useEffect(() => {
     if (!chime) return;
     const created = createChime();
@@ -186,6 +211,9 @@ export function NotificationsProvider({
     if (initialLastId !== undefined && controller?.getState().status === "open") controller.noteLastId(initialLastId);
   }, [initialLastId, controllerRef]);
 
+  // Read when a socket is created, not a reason to recreate it.
+  const timing = useEffectEvent(() => ({ settleMs, openTimeoutMs }));
+
   useEffect(() => {
     if (!active) return;
     const key = sessionKey;
@@ -196,6 +224,8 @@ export function NotificationsProvider({
       WebSocket: WebSocketImpl,
       backoff: JSON.parse(backoffKey) as BackoffOptions | null ?? undefined,
       lastId: watermark(),
+      ...timing(),
+      subscriptions: registry,
       onFrame: (frame) => {
         if (live) handleFrame(key, frame);
       },
@@ -210,7 +240,6 @@ export function NotificationsProvider({
       },
     });
     controllerRef.current = controller;
-    for (const subscription of held.values()) subscription.release = controller.subscribe(subscription.request);
     // StrictMode mounts, unmounts and mounts again synchronously. Connecting on a later
     // macrotask lets the first cleanup cancel before any socket exists: never two sockets,
     // never one opened only to be closed.
@@ -219,10 +248,9 @@ export function NotificationsProvider({
       live = false;
       clearTimeout(timer);
       if (controllerRef.current === controller) controllerRef.current = null;
-      for (const subscription of held.values()) subscription.release = undefined;
       controller.dispose();
     };
-  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, held]);
+  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry]);
 
   const api = useMemo<NotificationsApi>(
     () => ({
@@ -232,31 +260,15 @@ export function NotificationsProvider({
           listeners.delete(listener);
         };
       },
-      subscribe(request: SubscriptionRequest) {
-        const id = (controllerRef.nextId += 1);
-        const subscription: HeldSubscription = { request, release: controllerRef.current?.subscribe(request) };
-        held.set(id, subscription);
-        return () => {
-          held.delete(id);
-          subscription.release?.();
-          subscription.release = undefined;
-        };
-      },
-      unsubscribe(channels: readonly string[]) {
-        const drop = new Set(channels);
-        // Held requests are replayed into the next controller (new user), so they must forget too.
-        for (const subscription of held.values()) {
-          if (subscription.request.channels) {
-            subscription.request = { ...subscription.request, channels: subscription.request.channels.filter((name) => !drop.has(name)) };
-          }
-        }
-        controllerRef.current?.unsubscribe(channels);
-      },
+      subscribe: (request) => registry.add(request),
+      unsubscribe: (channels) => registry.removeChannels(channels),
+      getSubscriptionState: (channel) => registry.channelState(channel),
+      onSubscriptionsChange: (listener) => registry.listen(listener),
       send(frame: ClientFrame) {
         return controllerRef.current?.send(frame) ?? false;
       },
     }),
-    [listeners, held, controllerRef],
+    [listeners, registry, controllerRef],
   );
 
   const visible = session.key === sessionKey ? session : null;

@@ -1,11 +1,13 @@
 "use client";
 /** How each notification kind reaches the screen by default; each piece can be replaced. */
 import toast from "react-hot-toast";
+import type { Toast } from "react-hot-toast";
 import type { MessageFrame, ProgressFrame, RedirectFrame } from "../shared/protocol";
 import { sameOriginPath } from "../shared/urls";
 import type { NavigationTarget } from "./navigation";
 import { DEFAULT_LEVEL_DURATIONS, NotificationToast } from "./toast";
 import type { LevelStyles } from "./toast";
+import type { ToastQueue } from "./toast-queue";
 
 /** What a renderer may use. */
 export interface RenderContext {
@@ -17,6 +19,11 @@ export interface RenderContext {
   navigate(target: NavigationTarget): void;
   /** Style overrides given to the provider. */
   levelStyles: LevelStyles | undefined;
+  /**
+   * The provider's toast pacing (see `toastQueue`): show message toasts through it so a burst is
+   * drawn a few at a time instead of being cut by react-hot-toast's limit. Absent when pacing is off.
+   */
+  toasts?: ToastQueue;
 }
 
 /** One function per notification kind. Replace any of them through the provider's `renderers` prop. */
@@ -28,22 +35,21 @@ export interface Renderers {
 }
 
 /**
- * Shows a message as a toast; a stored message keeps its id so a second copy replaces, not stacks.
- * The default `message` renderer — call it from your own to add something around it.
+ * Shows a message as a toast, paced by the provider's queue when there is one; a stored message
+ * keeps its id, so a second copy is never a second toast. The default `message` renderer — call it
+ * from your own to add something around it.
  *
  * @example
  * <NotificationsProvider renderers={{ message: (frame, context) => { track(frame); renderMessageToast(frame, context); } }} …>
  */
 export function renderMessageToast(frame: MessageFrame, context: RenderContext): void {
-  toast.custom(
-    (record) => (
-      <NotificationToast toast={record} frame={frame} origin={context.origin} navigate={context.navigate} levelStyles={context.levelStyles} />
-    ),
-    {
-      id: frame.id === undefined ? undefined : `notification-${frame.id}`,
-      duration: DEFAULT_LEVEL_DURATIONS[frame.cssClass],
-    },
+  const id = frame.id === undefined ? undefined : `notification-${frame.id}`;
+  const durationMs = DEFAULT_LEVEL_DURATIONS[frame.cssClass];
+  const render = (record: Toast) => (
+    <NotificationToast toast={record} frame={frame} origin={context.origin} navigate={context.navigate} levelStyles={context.levelStyles} />
   );
+  if (context.toasts) context.toasts.show({ id, durationMs, render });
+  else toast.custom(render, { id, duration: durationMs });
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
  * The tab's notification socket as a small state machine around the browser WebSocket:
- * reconnect with backoff, dedupe and ack notifications, keep live subscriptions across
+ * reconnect with backoff (and an open timeout), dedupe notifications by id, acknowledge those that
+ * ask for it in batches, track the position it resumes from, keep live subscriptions across
  * reconnects, follow the page lifecycle. No React here; the provider wraps it.
  */
 import { CloseCode } from "../shared/close-codes";
 import { clientFrameSchema, parseServerFrame } from "../shared/protocol";
 import type { ClientFrame, ServerFrame } from "../shared/protocol";
+import { createAckBatcher, DEFAULT_ACK_DELAY_MS } from "./acks";
 import { createBackoff } from "./backoff";
 import type { BackoffOptions } from "./backoff";
 import { createIdDeduper, DEFAULT_DEDUPE_CAPACITY } from "./dedupe";
 import { defaultLifecycleTarget, listenToLifecycle } from "./lifecycle";
+import { createPositionTracker, DEFAULT_SETTLE_MS } from "./position";
+import { createProgressVersions } from "./progress-versions";
 import { createSubscriptionRegistry } from "./subscriptions";
-import type { SubscriptionRequest } from "./subscriptions";
+import type { SubscriptionHandle, SubscriptionLink, SubscriptionRegistry, SubscriptionRequest } from "./subscriptions";
 
 /** Where the connection stands. `closed.intentional` is true only after `close()`/`dispose()`. */
 export type ConnectionState =
@@ -66,11 +70,29 @@ export interface NotificationSocketOptions {
   /** Random source for jitter (tests). */
   random?: () => number;
   /**
-   * Highest notification id the page already accounts for (a watermark rendered by the server),
-   * used as the `lastId` of the first connect until a higher id is seen.
+   * Highest notification id the page already accounts for (a watermark rendered by the server):
+   * the position of the first connect, until a higher id has settled.
    */
   lastId?: number | null;
+  /**
+   * How long (ms) an id must have been received, socket open, before it counts for the position
+   * reported on reconnect and with subscribes. Covers ids published out of order by different
+   * server processes (99 arriving after 100). Default 2500.
+   */
+  settleMs?: number;
+  /** A socket that has not opened after this long (ms) is dropped and retried with backoff. Default 10000. */
+  openTimeoutMs?: number;
+  /** How long (ms) acks are collected before one batch is sent. Default 25. */
+  ackDelayMs?: number;
+  /**
+   * The live subscriptions to keep across reconnects. Default: a registry of its own. Pass one to
+   * share it with a later controller (the provider keeps one for its lifetime).
+   */
+  subscriptions?: SubscriptionRegistry;
 }
+
+/** Default time a socket may take to open before it is dropped and retried. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 export interface NotificationSocket {
   /** Opens the socket, replacing any current one (never two alive). Resets the backoff. */
@@ -82,29 +104,33 @@ export interface NotificationSocket {
   /** Sends a client frame while the socket is open; returns false (and sends nothing) otherwise. */
   send(frame: ClientFrame): boolean;
   /**
-   * Asks for channels and/or a token now and after every reconnect; returns the release function,
-   * which sends `{"type":"unsubscribe","ref":…}`: the server then drops only what no other request
-   * holds. To swap one request for another without a gap, subscribe the new one before releasing
-   * the old one.
+   * Asks for channels and/or a token now and after every reconnect; returns the request's handle.
+   * Calling it releases the request with `{"type":"unsubscribe","ref":…}`: the server then drops
+   * only what no other request holds. To swap one request for another without a gap, subscribe
+   * the new one before releasing the old one. `handle.getState()` says where the request stands.
    */
-  subscribe(request: SubscriptionRequest): () => void;
+  subscribe(request: SubscriptionRequest): SubscriptionHandle;
   /** Drops channels now and from what is re-sent after reconnects. */
   unsubscribe(channels: readonly string[]): void;
   getState(): ConnectionState;
   /** Extra channels the server granted this socket (from `hello` / `subscribed`). */
   getChannels(): readonly string[];
-  /** Highest notification id received so far (or given as a watermark), or null. */
+  /**
+   * The position: the highest id settled (see `settleMs`) or given as a watermark, or null. The
+   * next reconnect reports what it is when the socket closes.
+   */
+  getPosition(): number | null;
+  /** Highest notification id received so far (or given as a watermark), settled or not, or null. */
   getLastSeenId(): number | null;
-  /** Raises the watermark to `id` if it is higher (ids only go up). */
+  /**
+   * Raises the position to `id` if it is higher (a newer server-rendered watermark). Call it only
+   * while the socket is open: everything up to it has then arrived live.
+   */
   noteLastId(id: number): void;
 }
 
 /** Query parameter carrying the last id seen, so the server can replay what the socket missed. */
 export const LAST_ID_PARAM = "lastId";
-
-function isNotificationId(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
 
 /**
  * `url` with `lastId=<id>` set (replacing any there), or unchanged when no id is known.
@@ -137,10 +163,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-/** Detaches every handler so a replaced socket cannot deliver late events. */
 /** Heartbeats of silence after which an "open" socket is presumed dead. */
 const SILENCE_FACTOR = 2.5;
 
+/** What browsers report for a connection that failed before it opened. */
+const ABNORMAL_CLOSURE = 1006;
+
+/** Detaches every handler so a replaced socket cannot deliver late events. */
 function detach(socket: WebSocketLike): void {
   socket.onopen = null;
   socket.onmessage = null;
@@ -181,17 +210,20 @@ function closeQuietly(socket: WebSocketLike, code: number, reason?: string): voi
 export function createNotificationSocket(options: NotificationSocketOptions): NotificationSocket {
   const backoff = createBackoff(options.backoff, options.random);
   const deduper = createIdDeduper(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
-  const registry = createSubscriptionRegistry();
+  const registry = options.subscriptions ?? createSubscriptionRegistry({ retry: options.backoff, random: options.random });
+  const tracker = createPositionTracker({ initial: options.lastId, settleMs: options.settleMs ?? DEFAULT_SETTLE_MS });
+  const progressVersions = createProgressVersions();
+  const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+  if (!Number.isFinite(openTimeoutMs) || openTimeoutMs <= 0) throw new RangeError(`openTimeoutMs must be a positive number, got ${openTimeoutMs}.`);
   const lifecycleTarget = options.lifecycle === false ? null : (options.lifecycle?.target ?? defaultLifecycleTarget());
 
   let state: ConnectionState = { status: "idle" };
   let socket: WebSocketLike | null = null;
+  /** How the subscription registry reaches the current socket; a new one per socket. */
+  let link: SubscriptionLink | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let openTimer: ReturnType<typeof setTimeout> | null = null;
   let channels: readonly string[] = [];
-  let lastSeenId: number | null = isNotificationId(options.lastId) ? options.lastId : null;
-  const noteLastId = (id: number) => {
-    if (isNotificationId(id) && (lastSeenId === null || id > lastSeenId)) lastSeenId = id;
-  };
   /** Closed by `pagehide`; a bfcache `pageshow` reopens only in this case. */
   let suspended = false;
   let disposed = false;
@@ -204,6 +236,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
   };
 
   const setChannels = (next: readonly string[]) => {
+    // A shared registry hears only from the socket it is attached to (a disconnect clears it).
+    if (link !== null) registry.noteHeld(next);
     if (sameList(channels, next)) return;
     channels = next;
     options.onChannelsChange?.(next);
@@ -214,13 +248,18 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     timer = null;
   };
 
-  const isOpen = () => socket !== null && socket.readyState === OPEN;
+  const clearOpenTimer = () => {
+    if (openTimer !== null) clearTimeout(openTimer);
+    openTimer = null;
+  };
 
   const sendRaw = (frame: ClientFrame): boolean => {
     if (!socket || socket.readyState !== OPEN) return false;
     socket.send(JSON.stringify(frame));
     return true;
   };
+
+  const acks = createAckBatcher({ send: (ids) => sendRaw({ type: "ack", ids }), delayMs: options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS });
 
   /**
    * Dead-connection watchdog. A connection that died without a close (laptop asleep, network
@@ -246,15 +285,29 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     }, Math.max(25, Math.floor(heartbeatMs / 2)));
   };
 
-  const dropSocket = (code: number, reason?: string) => {
+  /**
+   * Everything a socket's end means, whichever way it ended: the position keeps only what had
+   * settled, unsent acks are dropped (the server replays unacked rows), subscriptions wait for the
+   * next socket.
+   */
+  const socketEnded = () => {
     stopWatchdog();
-    const current = socket;
+    clearOpenTimer();
+    acks.clear();
+    tracker.closed();
+    if (link !== null) registry.disconnect(link);
+    link = null;
     socket = null;
+    setChannels([]);
+  };
+
+  const dropSocket = (code: number, reason?: string) => {
+    const current = socket;
+    socketEnded();
     if (current) {
       detach(current);
       closeQuietly(current, code, reason);
     }
-    setChannels([]);
   };
 
   const scheduleReconnect = (code: number, reason: string) => {
@@ -277,30 +330,7 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     }, step.delayMs);
   };
 
-  const handleText = (data: unknown) => {
-    // Binary frames carry nothing this protocol defines.
-    if (typeof data !== "string") return;
-    const frame = parseServerFrame(data);
-    if (frame === null) return;
-    if ((frame.type === "message" || frame.type === "redirect") && frame.id !== undefined) {
-      // Ack duplicates too: the first ack may have been lost with the old connection, and an
-      // unacked row keeps coming back on every reconnect.
-      sendRaw({ type: "ack_message", id: frame.id });
-      noteLastId(frame.id);
-      if (deduper.seen(frame.id)) return;
-    }
-    if (frame.type === "hello") {
-      heartbeatMs = frame.heartbeatMs;
-      setChannels(frame.channels);
-    }
-    if (frame.type === "ping") {
-      armWatchdog();
-      return;
-    }
-    if (frame.type === "subscribed") {
-      registry.noteSubscribed(frame);
-      setChannels(frame.channels);
-    }
+  const deliver = (frame: ServerFrame) => {
     try {
       options.onFrame?.(frame);
     } catch (error) {
@@ -309,14 +339,50 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     }
   };
 
+  const handleText = (data: unknown) => {
+    // Binary frames carry nothing this protocol defines.
+    if (typeof data !== "string") return;
+    const frame = parseServerFrame(data);
+    if (frame === null) return;
+    switch (frame.type) {
+      case "message":
+      case "redirect":
+        if (frame.id !== undefined) {
+          // Ack duplicates too: the first ack may have been lost with the old connection, and an
+          // unacked inbox row keeps coming back on every reconnect.
+          if (frame.ack === true) acks.add(frame.id);
+          tracker.received(frame.id);
+          if (deduper.seen(frame.id)) return;
+        }
+        break;
+      case "progress":
+        if (!progressVersions.accept(frame)) return;
+        break;
+      case "hello":
+        heartbeatMs = frame.heartbeatMs;
+        setChannels(frame.channels);
+        break;
+      case "ping":
+        armWatchdog();
+        return;
+      case "subscribed":
+        setChannels(frame.channels);
+        registry.answer(frame);
+        break;
+      case "error":
+        break;
+    }
+    deliver(frame);
+  };
+
   function open(): void {
     if (disposed) return;
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     let next: WebSocketLike;
     try {
       if (!Ctor) throw new Error("no WebSocket implementation available");
-      // Every (re)connect says the last id seen, so the server can replay what was missed.
-      next = new Ctor(withLastId(typeof options.url === "function" ? options.url() : options.url, lastSeenId));
+      // Every (re)connect reports the position, so the server can replay what was missed.
+      next = new Ctor(withLastId(typeof options.url === "function" ? options.url() : options.url, tracker.position()));
     } catch (error) {
       // A bad URL or a missing WebSocket will not fix itself; retrying would only spin.
       console.error("[notifications] cannot open the socket", error);
@@ -325,11 +391,28 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     }
     socket = next;
     next.binaryType = "arraybuffer";
+    const nextLink: SubscriptionLink = {
+      send: (frame) => socket === next && sendRaw(frame),
+      position: () => tracker.position(),
+    };
+    // A handshake that hangs (a proxy holding the request, a server stuck before upgrading)
+    // would leave the tab "connecting" forever: give up on it and retry like any failed attempt.
+    openTimer = setTimeout(() => {
+      openTimer = null;
+      if (socket !== next) return;
+      dropSocket(CloseCode.NORMAL, "open timeout");
+      scheduleReconnect(ABNORMAL_CLOSURE, "open timeout");
+    }, openTimeoutMs);
     next.onopen = () => {
       if (socket !== next) return;
+      clearOpenTimer();
       backoff.reset();
+      link = nextLink;
       setState({ status: "open" });
-      for (const frame of registry.resendFrames()) sendRaw(frame);
+      // Every subscription resumes from the position this connection reported, not from one
+      // raised by frames arriving meanwhile: a broadcast landing before a channel's subscribe
+      // must not move that channel past its gap.
+      registry.connect(nextLink, tracker.position());
     };
     next.onmessage = (event) => {
       if (socket !== next) return;
@@ -339,10 +422,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     next.onerror = noop; // a close event always follows; that is where we decide
     next.onclose = (event) => {
       if (socket !== next) return;
-      stopWatchdog();
       detach(next);
-      socket = null;
-      setChannels([]);
+      socketEnded();
       try {
         options.onClose?.({ code: event.code, reason: event.reason });
       } catch (error) {
@@ -415,24 +496,12 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       if (!clientFrameSchema.safeParse(frame).success) return false;
       return sendRaw(frame);
     },
-    subscribe(request) {
-      const { entry, frame } = registry.add(request);
-      if (frame && isOpen()) sendRaw(frame);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const unsubscribe = registry.release(entry);
-        if (unsubscribe && isOpen()) sendRaw(unsubscribe);
-      };
-    },
-    unsubscribe(names) {
-      const frame = registry.removeChannels(names);
-      if (frame && isOpen()) sendRaw(frame);
-    },
+    subscribe: (request) => registry.add(request),
+    unsubscribe: (names) => registry.removeChannels(names),
     getState: () => state,
     getChannels: () => channels,
-    getLastSeenId: () => lastSeenId,
-    noteLastId,
+    getPosition: () => tracker.position(),
+    getLastSeenId: () => tracker.highest(),
+    noteLastId: (id) => tracker.raise(id),
   };
 }

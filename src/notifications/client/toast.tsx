@@ -101,6 +101,7 @@ export function NotificationToast({ toast: record, frame, origin, navigate, leve
       data-testid="notification-toast"
       data-level={level}
       data-notification-id={frame.id}
+      data-visible={record.visible ? "true" : "false"}
       className={`ncb-toast ncb-toast--${level}`}
       role={urgent ? "alert" : "status"}
       aria-live={urgent ? "assertive" : "polite"}

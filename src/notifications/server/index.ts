@@ -33,6 +33,8 @@ export { closeRuntime } from "./runtime";
 export {
   issueSubscriptionToken,
   verifySubscriptionToken,
+  checkSubscriptionToken,
+  type TokenCheck,
   DEFAULT_TOKEN_TTL_SECONDS,
   MAX_TOKEN_TTL_SECONDS,
   type IssueTokenOptions,

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import next from "next";
 import { authjsAuthenticate } from "./auth/authjs";
+import { createRevocationList } from "./auth/revocation";
 import type { Authenticate } from "./auth/session";
 import type { Authorizer } from "./auth/authorizer";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
@@ -81,15 +82,19 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   const port = options.port ?? parsePort(process.env.PORT);
   const settings = readSettings(process.env, options.settings);
   const layer = options.layer ?? createLayerFromEnv(process.env);
-  const runtime = installRuntime({ settings, layer, store: options.store });
+  // Revocations made by server actions in this process are known to its gateway at once; with a
+  // store they also reach every other process and outlive restarts.
+  const revocations = createRevocationList({ store: options.store });
+  const runtime = installRuntime({ settings, layer, store: options.store, revocations });
   const stopCleanup = options.store?.startCleanup();
   const gateway = createGateway({
     settings,
     layer,
-    authenticate: options.authenticate ?? authjsAuthenticate(),
+    authenticate: options.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
     authorizer: options.authorizer,
     onAck: options.onAck,
     store: options.store,
+    revocations,
   });
 
   const nextUpgrades = new EventEmitter();

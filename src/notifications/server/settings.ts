@@ -29,8 +29,40 @@ export interface NotificationSettings {
   maxChannelNameLength: number;
   /** Client frames allowed per second (burst = 2×); a flood closes the socket with 1008. `NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND`, default 20. */
   clientFramesPerSecond: number;
-  /** Bytes queued for one socket before it is cut off as a slow consumer. `NOTIFICATIONS_MAX_BUFFERED_BYTES`, default 1 MiB. */
+  /**
+   * Bytes sent to one socket that the client has not yet shown it read, before it is cut off as a
+   * slow consumer. Counts what sits in the kernel's send buffer too (a pong to a ping proves the
+   * client read everything sent before that ping). `NOTIFICATIONS_MAX_BUFFERED_BYTES`, default 512 KiB.
+   */
   maxBufferedBytes: number;
+  /**
+   * Proxies in front of the server whose forwarded headers are trusted (`X-Forwarded-For`,
+   * `-Host`, `-Proto`): 0 = none, headers ignored (the default); 1 = one proxy (the client is the
+   * last address it appended); n = n proxies. `NOTIFICATIONS_TRUSTED_PROXIES`.
+   */
+  trustedProxies: number;
+  /** Open sockets one user may hold (all processes count separately). `NOTIFICATIONS_MAX_SOCKETS_PER_USER`, default 32. */
+  maxSocketsPerUser: number;
+  /** Open sockets one client address may hold. `NOTIFICATIONS_MAX_SOCKETS_PER_IP`, default 256. */
+  maxSocketsPerIp: number;
+  /** Open sockets this process holds at most. `NOTIFICATIONS_MAX_SOCKETS`, default 18000 (keep it under the open-file limit). */
+  maxSockets: number;
+  /** Handshakes (authentication, revocation check, joining) worked on at once; more wait their turn. `NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`, default 32. */
+  maxConcurrentHandshakes: number;
+  /** Handshakes allowed to wait for their turn; past that an upgrade is refused with 503. `NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`, default 4096. */
+  maxQueuedHandshakes: number;
+  /** How long the `authenticate` function may take; slower is refused with 503. `NOTIFICATIONS_AUTHENTICATE_TIMEOUT_MS`, default 5000. */
+  authenticateTimeoutMs: number;
+  /**
+   * Client frames per second one user (or, for anonymous sockets, one address) may send across all
+   * its sockets, bursts of 2×; over it frames are dropped with a `rate_limited` error.
+   * `NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER`, default 50.
+   */
+  clientFramesPerSecondPerUser: number;
+  /** Subscribe requests (`ref`s) one socket may hold at once. `NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET`, default 64. */
+  maxSubscriptionsPerSocket: number;
+  /** How often open sockets are checked against revoked sessions (0 = never; the handshake always checks). `NOTIFICATIONS_REVOCATION_CHECK_MS`, default 60000. */
+  revocationCheckMs: number;
 }
 
 export const DEFAULT_SETTINGS: NotificationSettings = {
@@ -45,7 +77,17 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   maxChannelsPerSocket: 32,
   maxChannelNameLength: MAX_CHANNEL_NAME_LENGTH,
   clientFramesPerSecond: 20,
-  maxBufferedBytes: 1_048_576,
+  maxBufferedBytes: 524_288,
+  trustedProxies: 0,
+  maxSocketsPerUser: 32,
+  maxSocketsPerIp: 256,
+  maxSockets: 18_000,
+  maxConcurrentHandshakes: 32,
+  maxQueuedHandshakes: 4_096,
+  authenticateTimeoutMs: 5_000,
+  clientFramesPerSecondPerUser: 50,
+  maxSubscriptionsPerSocket: 64,
+  revocationCheckMs: 60_000,
 };
 
 /** Environment variable behind each setting. */
@@ -62,6 +104,16 @@ export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: st
   maxChannelNameLength: "NOTIFICATIONS_MAX_CHANNEL_NAME_LENGTH",
   clientFramesPerSecond: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND",
   maxBufferedBytes: "NOTIFICATIONS_MAX_BUFFERED_BYTES",
+  trustedProxies: "NOTIFICATIONS_TRUSTED_PROXIES",
+  maxSocketsPerUser: "NOTIFICATIONS_MAX_SOCKETS_PER_USER",
+  maxSocketsPerIp: "NOTIFICATIONS_MAX_SOCKETS_PER_IP",
+  maxSockets: "NOTIFICATIONS_MAX_SOCKETS",
+  maxConcurrentHandshakes: "NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES",
+  maxQueuedHandshakes: "NOTIFICATIONS_MAX_QUEUED_HANDSHAKES",
+  authenticateTimeoutMs: "NOTIFICATIONS_AUTHENTICATE_TIMEOUT_MS",
+  clientFramesPerSecondPerUser: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER",
+  maxSubscriptionsPerSocket: "NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+  revocationCheckMs: "NOTIFICATIONS_REVOCATION_CHECK_MS",
 };
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
@@ -137,6 +189,16 @@ const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
   maxChannelNameLength: (name, raw) => parseIntegerSetting(name, raw, 1, MAX_CHANNEL_NAME_LENGTH),
   clientFramesPerSecond: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
   maxBufferedBytes: (name, raw) => parseIntegerSetting(name, raw, 1_024, 1_073_741_824),
+  trustedProxies: (name, raw) => parseIntegerSetting(name, raw, 0, 16),
+  maxSocketsPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 1_000_000),
+  maxSocketsPerIp: (name, raw) => parseIntegerSetting(name, raw, 1, 1_000_000),
+  maxSockets: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000_000),
+  maxConcurrentHandshakes: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
+  maxQueuedHandshakes: (name, raw) => parseIntegerSetting(name, raw, 0, 10_000_000),
+  authenticateTimeoutMs: (name, raw) => parseIntegerSetting(name, raw, 10, 600_000),
+  clientFramesPerSecondPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
+  maxSubscriptionsPerSocket: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
+  revocationCheckMs: (name, raw) => parseIntegerSetting(name, raw, 0, 86_400_000),
 };
 
 /**

@@ -7,6 +7,8 @@ export const CloseCode = {
   NORMAL: 1000,
   /** The server is going away; reconnect promptly (graceful shutdown, deploy). */
   SERVICE_RESTART: 1012,
+  /** The server cannot serve the socket right now (e.g. the channel layer is down); retry with backoff. */
+  TRY_AGAIN_LATER: 1013,
   /** A client frame broke a rule badly enough to end the connection (e.g. flooding). */
   POLICY_VIOLATION: 1008,
   /** A client frame exceeded the configured size. Sent by `ws` itself. */

@@ -88,38 +88,57 @@ export function issueSubscriptionToken(options: IssueTokenOptions): string {
   return `${body}.${sign(body, secretOf(options.secret)).toString("base64url")}`;
 }
 
+/** The outcome of checking a token for a socket: its channels, or why it grants nothing. */
+export type TokenCheck = { ok: true; channels: string[] } | { ok: false; reason: "expired" | "invalid" };
+
 /**
- * Checks `token` for the socket of `userId` (null = anonymous). Returns the granted channels,
- * or null when the token is malformed, tampered, expired, or bound to someone else. The
- * reason is deliberately not returned: the client learns nothing.
+ * Checks `token` for the socket of `userId` (null = anonymous). A token whose signature is valid
+ * and that is bound to this user but has expired answers `expired`, so the page can fetch a fresh
+ * one; anything else wrong (malformed, tampered, another secret, another user or anonymous-vs-user)
+ * answers `invalid`, with no more detail for the client.
  *
  * @example
- * verifySubscriptionToken(token, socket.user?.id ?? null) // ["jobs-7"] | null
+ * checkSubscriptionToken(token, socket.user?.id ?? null) // { ok: true, channels: ["jobs-7"] } | { ok: false, reason: "expired" }
  */
-export function verifySubscriptionToken(token: unknown, userId: string | null, options: { secret?: string; now?: number } = {}): string[] | null {
-  if (typeof token !== "string" || token.length > 8_192) return null;
+export function checkSubscriptionToken(token: unknown, userId: string | null, options: { secret?: string; now?: number } = {}): TokenCheck {
+  const invalid: TokenCheck = { ok: false, reason: "invalid" };
+  if (typeof token !== "string" || token.length > 8_192) return invalid;
   const dot = token.indexOf(".");
-  if (dot <= 0 || dot !== token.lastIndexOf(".")) return null;
+  if (dot <= 0 || dot !== token.lastIndexOf(".")) return invalid;
   const body = token.slice(0, dot);
   const given = Buffer.from(token.slice(dot + 1), "base64url");
   let secret: string;
   try {
     secret = secretOf(options.secret);
   } catch {
-    return null;
+    return invalid;
   }
   const expected = sign(body, secret);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
   let payload: z.infer<typeof payloadSchema>;
   try {
     const parsed = payloadSchema.safeParse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
-    if (!parsed.success) return null;
+    if (!parsed.success) return invalid;
     payload = parsed.data;
   } catch {
-    return null;
+    return invalid;
   }
-  if (payload.exp * 1000 <= (options.now ?? Date.now())) return null;
-  if (payload.u !== userId) return null;
+  // Another user's token is invalid whatever its age: its expiry is nobody else's business.
+  if (payload.u !== userId) return invalid;
+  if (payload.exp * 1000 <= (options.now ?? Date.now())) return { ok: false, reason: "expired" };
   const channels = payload.c.filter((channel) => isValidChannelName(channel));
-  return channels.length > 0 ? channels : null;
+  return channels.length > 0 ? { ok: true, channels } : invalid;
+}
+
+/**
+ * Checks `token` for the socket of `userId` (null = anonymous). Returns the granted channels,
+ * or null when the token is malformed, tampered, expired, or bound to someone else
+ * (`checkSubscriptionToken` says which).
+ *
+ * @example
+ * verifySubscriptionToken(token, socket.user?.id ?? null) // ["jobs-7"] | null
+ */
+export function verifySubscriptionToken(token: unknown, userId: string | null, options: { secret?: string; now?: number } = {}): string[] | null {
+  const checked = checkSubscriptionToken(token, userId, options);
+  return checked.ok ? checked.channels : null;
 }

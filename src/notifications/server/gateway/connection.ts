@@ -1,5 +1,21 @@
 /**
- * One accepted websocket: its user, its groups, its liveness and its limits.
+ * One accepted websocket: its user, its groups, its position, its liveness and its limits.
+ *
+ * Delivery bookkeeping kept here, all O(1) per frame because it sits on the fan-out hot path:
+ * - `position`: the highest stored id delivered to this socket — what an outage catch-up
+ *   resumes from;
+ * - the join buffer: while a join is in progress (see `join.ts`) live frames wait here, so what the
+ *   store owes goes out first and nothing overtakes it;
+ * - pending acks: ids of inbox rows delivered that await an ack; an ack for any other id costs
+ *   nothing (no database work);
+ * - ack credit: every delivered frame with an id lets the client send one ack frame without
+ *   spending its frame-rate budget, so a client that acks everything (the original client) is
+ *   never cut in the middle of its replay;
+ * - unconfirmed bytes: sent, but not yet shown read by a pong. A pong to a ping proves the
+ *   client read everything sent before that ping, so the slow-consumer limit counts what sits in
+ *   the kernel's send buffer too, not only ws' own queue: past the limit a probe ping is sent,
+ *   and a client that has not answered it within a second — or has twice the limit unread — is
+ *   cut. A client that never reads so pins at most about twice the limit, kernel included.
  */
 import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes";
@@ -20,10 +36,32 @@ const NO_CHANNELS: ReadonlyMap<string, ReadonlySet<Holder>> = new Map();
 
 /** Longest delay `setTimeout` accepts; longer session expiries are re-armed in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** Inbox ids remembered as awaiting an ack (the oldest are forgotten first; they are replayed anyway). */
+const MAX_PENDING_ACKS = 512;
+/** Ack frames a socket may have in hand without spending frame-rate budget. */
+const MAX_ACK_CREDIT = 512;
+/** Pings whose pong is awaited, for the unconfirmed-bytes count (heartbeat + one probe is the most needed). */
+const MAX_PING_MARKS = 4;
+/** How long a client that is over the unread limit has to answer a ping before it is cut. */
+const PONG_GRACE_MS = 1_000;
+
+/** A ping sent: how many bytes had been sent before it, and when. Its pong confirms those bytes. */
+interface PingMark {
+  bytes: number;
+  at: number;
+}
 
 export interface ConnectionLimits {
   maxBufferedBytes: number;
   clientFramesPerSecond: number;
+}
+
+/** A live frame held back while the socket joins groups. */
+export interface BufferedFrame {
+  payload: Buffer;
+  wire: Buffer | undefined;
+  id: number | null;
+  ack: boolean;
 }
 
 export class Connection implements GroupMember {
@@ -38,10 +76,22 @@ export class Connection implements GroupMember {
   alive = true;
   /** Set once the socket is on its way out, so it gets no more frames. */
   closing = false;
+  /** The highest stored id this socket was sent (or the position it connected with); null = none known. */
+  position: number | null = null;
+  /** Set while the channel layer is down: the position an outage catch-up must resume from. */
+  catchUpFrom: number | null | undefined;
   private readonly bucket: TokenBucket;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Pre-built frames may be written to this socket directly (see `frame.ts`). */
   private readonly preparedFrames: boolean;
+  private buffer: BufferedFrame[] | undefined;
+  private bufferedBytes = 0;
+  private bufferDepth = 0;
+  private pendingAcks: Set<number> | undefined;
+  private ackCredit = 0;
+  private sentBytes = 0;
+  private confirmedBytes = 0;
+  private pingMarks: PingMark[] | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -49,6 +99,8 @@ export class Connection implements GroupMember {
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
     private readonly onControl: (connection: Connection, action: string) => void = () => undefined,
+    /** The client's address as the gateway judged it (for per-address caps and budgets). */
+    readonly address: string = "",
   ) {
     this.bucket = new TokenBucket(limits.clientFramesPerSecond);
     this.preparedFrames = supportsPreparedFrames(ws);
@@ -57,6 +109,13 @@ export class Connection implements GroupMember {
   /** The client-requested channels it holds (keys; a subset of `groups`), each with its holders. */
   get channels(): ReadonlyMap<string, ReadonlySet<Holder>> {
     return this.holds ?? NO_CHANNELS;
+  }
+
+  /** Number of distinct subscribe `ref`s holding at least one channel. */
+  refCount(): number {
+    const refs = new Set<Holder>();
+    for (const holders of this.channels.values()) for (const holder of holders) if (holder !== null) refs.add(holder);
+    return refs.size;
   }
 
   /** Records that `holder` holds `name`; true when the socket did not hold `name` before. */
@@ -108,18 +167,131 @@ export class Connection implements GroupMember {
   }
 
   /**
-   * Delivers a pre-serialised frame; `wire` is the same frame already framed once for all
-   * sockets, written as is when ws's sender is idle. A client whose queue would pass the
-   * limit is cut off instead of letting the server buffer without bound.
+   * Delivers a live frame from the fan-out; `wire`, when given, is the same frame already framed
+   * once for all sockets. `id` / `ack` are the frame's stored id and ack request, read once per
+   * message. While a join is in progress the frame waits in the join buffer instead.
    */
-  deliver(frame: Buffer, wire?: Buffer): void {
+  deliver(frame: Buffer, wire?: Buffer, id: number | null = null, ack = false): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount + frame.length > this.limits.maxBufferedBytes) {
+    if (this.buffer !== undefined) {
+      this.buffer.push({ payload: frame, wire, id, ack });
+      this.bufferedBytes += frame.length;
+      if (this.bufferedBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+      return;
+    }
+    this.write(frame, wire, id, ack);
+  }
+
+  /** Sends one stored frame now, ahead of any buffered live frame (a join's replay). */
+  sendStored(text: string, id: number | null, ack: boolean): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.write(Buffer.from(text), undefined, id, ack);
+  }
+
+  private write(frame: Buffer, wire: Buffer | undefined, id: number | null, ack: boolean): void {
+    const limit = this.limits.maxBufferedBytes;
+    if (this.ws.bufferedAmount + frame.length > limit || this.isOverUnreadLimit(frame.length, limit)) {
       this.onSlowConsumer(this);
       return;
     }
-    if (wire !== undefined && this.preparedFrames && writePreparedFrame(this.ws, wire)) return;
-    this.ws.send(frame, { binary: false });
+    if (!(wire !== undefined && this.preparedFrames && writePreparedFrame(this.ws, wire))) this.ws.send(frame, { binary: false });
+    this.sentBytes += frame.length;
+    if (id !== null) {
+      if (this.position === null || id > this.position) this.position = id;
+      if (this.ackCredit < MAX_ACK_CREDIT) this.ackCredit += 1;
+      if (ack) this.expectAck(id);
+    }
+    // Half the limit unconfirmed: ask for a pong now rather than wait for the next heartbeat, so a
+    // client that reads is never mistaken for one that does not.
+    if (this.sentBytes - this.confirmedBytes > limit / 2 && (this.pingMarks === undefined || this.pingMarks.length === 0)) this.ping();
+  }
+
+  /**
+   * Over the unread limit: twice the limit unread, or the limit unread and the oldest ping
+   * unanswered for longer than the grace (a reading client answers within milliseconds).
+   */
+  private isOverUnreadLimit(adding: number, limit: number): boolean {
+    const unread = this.sentBytes - this.confirmedBytes + adding;
+    if (unread <= limit) return false;
+    if (unread > 2 * limit) return true;
+    const oldest = this.pingMarks?.[0];
+    if (oldest === undefined) {
+      this.ping();
+      return false;
+    }
+    return performance.now() - oldest.at > PONG_GRACE_MS;
+  }
+
+  private expectAck(id: number): void {
+    const pending = (this.pendingAcks ??= new Set());
+    pending.add(id);
+    if (pending.size > MAX_PENDING_ACKS) pending.delete(pending.values().next().value as number);
+  }
+
+  /**
+   * Takes the acked ids this socket was sent and still awaits; the rest (never sent, not inbox
+   * rows, already acked) are dropped here and cost nothing further.
+   */
+  takeAcks(ids: readonly number[]): number[] {
+    const pending = this.pendingAcks;
+    if (pending === undefined) return [];
+    const taken: number[] = [];
+    for (const id of ids) if (pending.delete(id)) taken.push(id);
+    if (pending.size === 0) this.pendingAcks = undefined;
+    return taken;
+  }
+
+  /** Spends one ack credit; false when the socket has acked more frames than it was sent. */
+  spendAckCredit(): boolean {
+    if (this.ackCredit === 0) return false;
+    this.ackCredit -= 1;
+    return true;
+  }
+
+  /** Starts holding live frames back (a join begins). Nested joins share one buffer. */
+  startBuffering(): void {
+    this.bufferDepth += 1;
+    this.buffer ??= [];
+  }
+
+  /**
+   * Ends a join: when the outermost one ends, sends the held frames — those with an id in id
+   * order (in the slots such frames held), skipping ids the join's replay already sent, and
+   * progress older than the version the replay sent for its group.
+   */
+  finishBuffering(sentIds: ReadonlySet<number>, progressVersions: ReadonlyMap<string, number>): void {
+    if (this.bufferDepth === 0) return;
+    this.bufferDepth -= 1;
+    if (this.bufferDepth > 0) return;
+    const held = this.buffer ?? [];
+    this.buffer = undefined;
+    this.bufferedBytes = 0;
+    const kept = held.filter((frame) => (frame.id !== null ? !sentIds.has(frame.id) : !isStaleProgress(frame.payload, progressVersions)));
+    const slots = kept.flatMap((frame, index) => (frame.id !== null ? [index] : []));
+    const ordered = slots.map((index) => kept[index]!).sort((a, b) => a.id! - b.id!);
+    slots.forEach((slot, index) => (kept[slot] = ordered[index]!));
+    for (const frame of kept) this.deliver(frame.payload, frame.wire, frame.id, frame.ack);
+  }
+
+  /** Bytes sent that the client has not yet shown it read (see the file header). */
+  get unreadBytes(): number {
+    return this.sentBytes - this.confirmedBytes;
+  }
+
+  /** Sends a protocol ping and remembers how much had been sent, so its pong confirms it. */
+  ping(): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    const marks = (this.pingMarks ??= []);
+    if (marks.length >= MAX_PING_MARKS) marks.shift();
+    marks.push({ bytes: this.sentBytes, at: performance.now() });
+    this.ws.ping();
+  }
+
+  /** A pong arrived: everything sent before the oldest outstanding ping has been read. */
+  onPong(): void {
+    this.alive = true;
+    const mark = this.pingMarks?.shift();
+    if (mark !== undefined && mark.bytes > this.confirmedBytes) this.confirmedBytes = mark.bytes;
   }
 
   /** Handles a gateway-to-gateway control message addressed to a group this socket is in. */
@@ -154,6 +326,7 @@ export class Connection implements GroupMember {
   /** Starts closing with `code`; a peer that does not finish the close handshake is cut. */
   close(code: CloseCode, reason: string, graceMs = 1_000): void {
     this.closing = true;
+    this.buffer = undefined;
     clearTimeout(this.expiryTimer);
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close(code, reason);
@@ -163,6 +336,21 @@ export class Connection implements GroupMember {
   /** Releases timers; called once the socket has closed. */
   dispose(): void {
     this.closing = true;
+    this.buffer = undefined;
     clearTimeout(this.expiryTimer);
   }
+}
+
+/** A buffered progress frame whose group's replay already sent an equal or newer version. */
+function isStaleProgress(payload: Buffer, versions: ReadonlyMap<string, number>): boolean {
+  if (versions.size === 0) return false;
+  let frame: { type?: unknown; channel?: unknown; v?: unknown };
+  try {
+    frame = JSON.parse(payload.toString("utf8")) as typeof frame;
+  } catch {
+    return false;
+  }
+  if (frame.type !== "progress" || typeof frame.channel !== "string") return false;
+  const replayed = versions.get(frame.channel);
+  return replayed !== undefined && (typeof frame.v !== "number" || frame.v <= replayed);
 }

@@ -97,3 +97,22 @@ export function writePreparedFrame(ws: WebSocket, wire: Buffer): boolean {
   (internals._socket as { write(chunk: Buffer): boolean }).write(wire);
   return true;
 }
+
+/** The start of a stored frame as `storedWireText` writes it: type, id, and the ack request if any. */
+const STORED_PREFIX = /^\{"type":"(?:message|redirect)","id":(\d{1,16})(,"ack":true)?[,}]/;
+
+/**
+ * The stored id of a frame and whether it asks for an ack, read from its first bytes (stored
+ * frames always start `{"type":…,"id":N` — see `store/wire.ts`), once per message rather than
+ * once per socket. Null for frames without an id (progress, live-only sends, control frames).
+ *
+ * @example
+ * readStoredId('{"type":"message","id":17,"ack":true,"text":"hi"}') // { id: 17, ack: true }
+ * readStoredId('{"type":"progress","progress":true,"percent":"5%"}')  // null
+ */
+export function readStoredId(text: string): { id: number; ack: boolean } | null {
+  const match = STORED_PREFIX.exec(text);
+  if (match === null) return null;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) ? { id, ack: match[2] !== undefined } : null;
+}

@@ -5,15 +5,16 @@
  */
 import type { ChannelLayer } from "../layer/types";
 import { parseControlMessage } from "./control";
-import { prepareTextFrame } from "./frame";
+import { prepareTextFrame, readStoredId } from "./frame";
 
 /** Anything that can receive a frame: a gateway connection. */
 export interface GroupMember {
   /**
    * Delivers one pre-serialised frame. `wire`, when given, is the same frame already framed
-   * for the websocket (built once per message, see `frame.ts`). Must not throw.
+   * for the websocket (built once per message, see `frame.ts`); `id` and `ack` are the frame's
+   * stored id and ack request (read once per message). Must not throw.
    */
-  deliver(frame: Buffer, wire?: Buffer): void;
+  deliver(frame: Buffer, wire?: Buffer, id?: number | null, ack?: boolean): void;
   /** Handles a control message (see `control.ts`). Must not throw. */
   control(action: string): void;
 }
@@ -91,6 +92,9 @@ export class GroupRegistry<M extends GroupMember> {
       return;
     }
     const { payload, wire } = prepareTextFrame(frame);
-    for (const member of members) member.deliver(payload, wire);
+    const stored = readStoredId(frame);
+    const id = stored?.id ?? null;
+    const ack = stored?.ack ?? false;
+    for (const member of members) member.deliver(payload, wire, id, ack);
   }
 }

@@ -21,24 +21,46 @@ export function requestQuery(req: IncomingMessage): URLSearchParams {
   }
 }
 
+/** The scheme and host the browser addressed: the request's own, or a trusted proxy's headers. */
+export function requestOrigin(req: IncomingMessage, trustedProxies: number): { protocol: "http:" | "https:"; host: string } | null {
+  const forwardedHost = trustedProxies > 0 ? firstValue(req.headers["x-forwarded-host"]) : undefined;
+  const forwardedProto = trustedProxies > 0 ? firstValue(req.headers["x-forwarded-proto"]) : undefined;
+  const host = forwardedHost ?? firstValue(req.headers.host);
+  if (!host) return null;
+  const tls = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  const protocol = forwardedProto !== undefined ? (forwardedProto.toLowerCase() === "https" ? "https:" : "http:") : tls ? "https:" : "http:";
+  return { protocol, host: host.toLowerCase() };
+}
+
+/** The first entry of a header that proxies may have turned into a comma-separated list. */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  const first = raw?.split(",")[0]?.trim();
+  return first === undefined || first === "" ? undefined : first;
+}
+
 /**
  * Whether the handshake's Origin may open a socket. Browsers always send Origin on websocket
  * handshakes, so a missing Origin is a non-browser client (a script, a test), which cannot be
- * a cross-site hijack. With no configured list, only the app's own origin (the Host the
- * request was sent to) is allowed.
+ * a cross-site hijack. With no configured list, only the app's own origin may: the same scheme
+ * and host the request was sent to. Forwarded headers count only when `trustedProxies` > 0 —
+ * otherwise anyone could claim any host.
+ *
+ * @example
+ * isOriginAllowed(req, [], 0) // true for Origin http://localhost:3000 on a plain request to Host localhost:3000
  */
-export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly string[], trustedProxies = 0): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   if (allowedOrigins.length > 0) return allowedOrigins.includes(origin);
-  let originHost: string;
+  let parsed: URL;
   try {
-    originHost = new URL(origin).host;
+    parsed = new URL(origin);
   } catch {
     return false;
   }
-  const host = req.headers["x-forwarded-host"] ?? req.headers.host;
-  return typeof host === "string" && host.split(",")[0]!.trim().toLowerCase() === originHost.toLowerCase();
+  const own = requestOrigin(req, trustedProxies);
+  return own !== null && parsed.protocol === own.protocol && parsed.host.toLowerCase() === own.host;
 }
 
 /**
@@ -62,9 +84,20 @@ export function parseExtraChannels(raw: string | null, max: number): string[] {
   return [...new Set(value.filter((item): item is string => typeof item === "string"))].slice(0, max);
 }
 
-/** Answers an upgrade request with a plain HTTP error and closes the TCP socket. */
-export function refuseUpgrade(socket: Duplex, status: 400 | 401 | 403 | 404 | 503, reason: string): void {
+/** HTTP status texts of the refusals the gateway answers with. */
+const STATUS_TEXT = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable" } as const;
+
+/**
+ * Answers an upgrade request with a plain HTTP error and closes the TCP socket once the answer
+ * has been written ('finish'), as ws' own `abortHandshake` does: destroying it at once could cut
+ * the answer off. A peer that never reads is cut after a second.
+ */
+export function refuseUpgrade(socket: Duplex, status: keyof typeof STATUS_TEXT, reason: string): void {
   if (socket.destroyed) return;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
-  socket.destroy();
+  const body = `${reason}\n`;
+  socket.once("finish", () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1_000).unref();
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -1,27 +1,33 @@
 /**
- * The websocket gateway: accepts sockets on the notifications path, derives their groups from
- * the session and the gates, joins them to the channel layer, and keeps them healthy.
+ * The websocket gateway: admits sockets on the notifications path, derives their groups from
+ * the session and the gates, puts them in their groups through the one join path (`join.ts`),
+ * and keeps them healthy: heartbeats, limits, acks, session expiry and revocation, catch-up
+ * after a channel-layer outage, and a shutdown that lets nothing in behind it.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { userGroup } from "../../shared/channels";
 import { CloseCode } from "../../shared/close-codes";
-import { parseClientFrame, type ClientFrame, type PingFrame } from "../../shared/protocol";
+import { parseClientFrame, type ClientFrame, type PingFrame, type SubscribeFrame, type SubscriptionRefusal } from "../../shared/protocol";
 import type { Authenticate, SocketUser } from "../auth/session";
 import { denyAll, type Authorizer } from "../auth/authorizer";
+import type { RevocationList } from "../auth/revocation";
 import { createMemoryLayer } from "../layer/memory";
 import type { ChannelLayer } from "../layer/types";
 import { readSettings, type NotificationSettings } from "../settings";
 import { LAST_ID_PARAM, parseLastId } from "../store/replay";
 import type { NotificationStore } from "../store/types";
+import { AckWriter } from "./acks";
+import { Admission, clientAddress, isRefusal, type AdmissionTicket } from "./admission";
+import { ClientBudgets } from "./client-budgets";
 import { Connection } from "./connection";
-import { CONTROL_REAUTHENTICATE } from "./control";
+import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX } from "./control";
 import { prepareTextFrame } from "./frame";
 import { FrameQueues } from "./frame-queue";
 import { GroupRegistry } from "./groups";
+import { JoinError, JoinPath } from "./join";
 import { Membership } from "./membership";
-import { fetchReplay, type ReplayRequest } from "./replay-step";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake";
 
 /** The heartbeat's text frame, built once. */
@@ -29,12 +35,16 @@ const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies Pi
 
 /** Subscription frames one socket may have waiting (a flood of them is closed with 1008). */
 const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
+/** Sockets caught up per turn of the event loop after an outage, so a big process stays responsive. */
+const CATCH_UP_BATCH = 200;
+/** Rate-limit errors sent to one throttled socket per second at most (the answer must not become the flood). */
+const RATE_LIMIT_NOTICE_MS = 1_000;
 
-/** An acknowledgement received from a socket. */
+/** An acknowledgement that counted: an inbox row this socket was sent and its user acked. */
 export interface AckEvent {
   id: number;
   user: SocketUser | null;
-  /** The groups the acking socket is in: an ack only counts for rows it could receive. */
+  /** The groups the acking socket is in. */
   groups: ReadonlySet<string>;
 }
 
@@ -43,7 +53,10 @@ export interface GatewayOptions {
   settings?: NotificationSettings;
   /** Defaults to a new in-memory layer. */
   layer?: ChannelLayer;
-  /** Resolves the user of a handshake. Defaults to everyone anonymous. */
+  /**
+   * Resolves the user of a handshake. Defaults to everyone anonymous. A throw, or no answer within
+   * `NOTIFICATIONS_AUTHENTICATE_TIMEOUT_MS`, refuses the handshake with 503 (never anonymous).
+   */
   authenticate?: Authenticate;
   /** Decides client-requested channels. Defaults to deny all. */
   authorizer?: Authorizer;
@@ -51,20 +64,27 @@ export interface GatewayOptions {
   tokenSecret?: string;
   /** An authorizer slower than this denies. Default 2000 ms. */
   authorizerTimeoutMs?: number;
-  /** Called for each well-formed `ack_message` frame (after the store, if any, recorded it). */
+  /** Called for each acknowledgement that counted, once it was recorded. */
   onAck?: (ack: AckEvent) => void | Promise<void>;
   /**
-   * Stored notifications: each new socket is sent its pending inbox, what its groups missed since
-   * its `?lastId=`, and the latest progress of its groups (that socket only, before `hello`);
-   * acks are recorded. Defaults to none (nothing replayed).
+   * Stored notifications: every join (connect, subscribe, outage catch-up) sends the socket its
+   * pending inbox, what its groups missed since its position, and their latest progress, before
+   * their live frames; acks are recorded. Defaults to none (nothing replayed).
    */
   store?: NotificationStore;
   /**
-   * How long a new socket (or a subscribe) waits for the store's replay before going on without
-   * it: `hello` is sent, live frames flow, and the timeout is logged. Default: the store's
+   * Revoked sessions, checked at every handshake and every `NOTIFICATIONS_REVOCATION_CHECK_MS`
+   * for open sockets. Default: none (only the immediate close by `revokeSession` applies).
+   */
+  revocations?: RevocationList;
+  /**
+   * How long a join waits for the store's replay before going on without it: `hello` (or the
+   * `subscribed` answer) is sent, live frames flow, and the timeout is logged. Default: the store's
    * `replayTimeoutMs` setting (`NOTIFICATIONS_REPLAY_TIMEOUT_MS`, 5 s).
    */
   replayTimeoutMs?: number;
+  /** How long acks are collected before one statement records them. Default 50 ms. */
+  ackFlushMs?: number;
   /** Where problems are reported. Defaults to `console`. */
   logger?: Pick<Console, "warn" | "error">;
 }
@@ -80,7 +100,13 @@ export interface Gateway {
   connectionCount(): number;
   /** Number of local sockets in `group`. */
   groupSize(group: string): number;
-  /** Closes every socket with 1012 (clients reconnect promptly) and stops the heartbeat. Does not close the layer. */
+  /** Checks every open socket against the revoked sessions now (the periodic sweep does the same). */
+  sweepRevoked(): Promise<number>;
+  /**
+   * Stops accepting (upgrades in flight are refused, even those already past their checks),
+   * closes every socket with 1012 (clients reconnect promptly), writes pending acks and stops the
+   * timers. Does not close the layer.
+   */
   close(): Promise<void>;
 }
 
@@ -99,6 +125,21 @@ export function trustedGroups(settings: NotificationSettings, user: SocketUser |
   return groups;
 }
 
+/** `authenticate(req)`, or "timeout" when it takes longer than `ms`. */
+async function authenticateWithin(authenticate: Authenticate, req: IncomingMessage, ms: number): Promise<SocketUser | null | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  const work = Promise.resolve().then(() => authenticate(req));
+  work.catch(() => undefined); // a late rejection after the timeout is not an unhandled one
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Creates a gateway. Route the HTTP server's `upgrade` events for `settings.path` to
  * `handleUpgrade`; `server.ts` shows how alongside Next.js.
@@ -115,16 +156,27 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
   const logger = options.logger ?? console;
-  const replayTimeoutMs = options.replayTimeoutMs ?? options.store?.settings.replayTimeoutMs ?? 5_000;
+  const store = options.store;
+  const replayTimeoutMs = options.replayTimeoutMs ?? store?.settings.replayTimeoutMs ?? 5_000;
   const registry = new GroupRegistry<Connection>(layer);
+  const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger });
   const membership = new Membership(
     settings,
-    registry,
     { authorizer: options.authorizer ?? denyAll, maxNameLength: settings.maxChannelNameLength, timeoutMs: options.authorizerTimeoutMs ?? 2_000 },
     options.tokenSecret,
   );
   const frameQueues = new FrameQueues<Connection>(MAX_PENDING_SUBSCRIPTION_FRAMES, (error) => logger.error("[notifications] client frame failed", error));
+  const admission = new Admission(settings);
+  const budgets = new ClientBudgets(settings.clientFramesPerSecondPerUser);
+  const acks = new AckWriter<Omit<AckEvent, "id">>({
+    store,
+    flushMs: options.ackFlushMs,
+    logger,
+    onWritten: options.onAck ? ({ id, event }) => options.onAck!({ id, ...event }) : undefined,
+  });
   const connections = new Set<Connection>();
+  const tickets = new WeakMap<Connection, AdmissionTicket>();
+  const lastRateNotice = new WeakMap<Connection, number>();
   let closing = false;
 
   // perMessageDeflate off: compressing each frame per socket would undo serialise-once, and
@@ -140,148 +192,317 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         continue;
       }
       connection.alive = false;
-      connection.ws.ping();
+      connection.ping();
       connection.deliver(PING_FRAME.payload, PING_FRAME.wire);
     }
   }, settings.heartbeatMs);
   heartbeat.unref();
 
+  const revocationSweep =
+    options.revocations && settings.revocationCheckMs > 0
+      ? setInterval(() => {
+          sweepRevoked().catch((error: unknown) => logger.error("[notifications] revocation check failed", error));
+        }, settings.revocationCheckMs)
+      : undefined;
+  revocationSweep?.unref();
+
   /** Takes the socket out of every group at once, then closes it with `code`. */
   function shut(connection: Connection, code: CloseCode, reason: string, graceMs?: number): void {
-    membership.leaveAll(connection);
+    leaveAll(connection);
     connection.close(code, reason, graceMs);
   }
 
+  function leaveAll(connection: Connection): void {
+    for (const group of [...connection.groups]) joinPath.leave(connection, group);
+    connection.clearChannels();
+  }
+
   /**
-   * Another process asked this socket's group to re-authenticate (e.g. after sign-out): the
-   * client reconnects at once and its handshake is judged on the cookie it has now.
+   * A gateway-to-gateway message for a group this socket is in: another process re-authenticates
+   * a user (sign-out) or revokes one session. The client reconnects at once and its handshake is
+   * judged on the cookie it has now.
    */
   function onControl(connection: Connection, action: string): void {
-    if (action === CONTROL_REAUTHENTICATE) shut(connection, CloseCode.SESSION_ENDED, "session changed");
+    if (action === CONTROL_REAUTHENTICATE) return shut(connection, CloseCode.SESSION_ENDED, "session changed");
+    if (action.startsWith(CONTROL_REVOKE_SESSION_PREFIX) && connection.user?.sessionId === action.slice(CONTROL_REVOKE_SESSION_PREFIX.length)) {
+      shut(connection, CloseCode.SESSION_ENDED, "session revoked");
+    }
   }
 
   function dropSlowConsumer(connection: Connection): void {
     if (connection.closing) return;
-    logger.warn(`[notifications] closing a slow client (more than ${settings.maxBufferedBytes} bytes queued)`);
+    logger.warn(`[notifications] closing a slow client (more than ${settings.maxBufferedBytes} bytes unread)`);
     shut(connection, CloseCode.SLOW_CONSUMER, "slow consumer", 250);
   }
 
-  /** Sends what the store owes this one socket (never the whole group). */
-  async function replay(connection: Connection, request: ReplayRequest): Promise<void> {
-    if (!options.store || connection.closing) return;
-    const frames = await fetchReplay(options.store, request, { timeoutMs: replayTimeoutMs, logger });
+  async function sweepRevoked(): Promise<number> {
+    if (!options.revocations) return 0;
+    const byUser = new Map<SocketUser, Connection[]>();
+    for (const connection of connections) {
+      if (!connection.user || connection.closing) continue;
+      const list = byUser.get(connection.user);
+      if (list) list.push(connection);
+      else byUser.set(connection.user, [connection]);
+    }
+    const revoked = await options.revocations.revoked([...byUser.keys()]);
+    let closed = 0;
+    for (const user of revoked) {
+      for (const connection of byUser.get(user) ?? []) {
+        shut(connection, CloseCode.SESSION_ENDED, "session revoked");
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  function ownInbox(connection: Connection): string | null {
+    const group = connection.user ? userGroup(connection.user.id) : null;
+    return group !== null && connection.groups.has(group) ? group : null;
+  }
+
+  async function subscribe(connection: Connection, frame: SubscribeFrame): Promise<void> {
+    const holder = frame.ref ?? null;
+    const answer = (granted: string[], refused: SubscriptionRefusal[]) =>
+      connection.sendFrame({
+        type: "subscribed",
+        ref: frame.ref,
+        channels: [...connection.channels.keys()],
+        // A ref sent again holds what all its subscribes were granted.
+        granted: holder === null ? granted : connection.heldBy(holder),
+        ...(refused.length > 0 ? { refused } : {}),
+      });
+    const isNewRef = holder !== null && connection.heldBy(holder).length === 0;
+    if (isNewRef && connection.refCount() >= settings.maxSubscriptionsPerSocket) return answer([], [{ reason: "limit" }]);
+
+    const grant = await membership.grant(connection, { channels: frame.channels ?? [], token: frame.token ?? null });
     if (connection.closing) return;
-    for (const text of frames) connection.deliver(Buffer.from(text));
+    try {
+      await joinPath.join(connection, {
+        groups: grant.fresh,
+        since: frame.lastId ?? null,
+        inbox: null,
+        onReplayed: () => {
+          membership.hold(connection, grant.granted, holder);
+          answer(grant.granted, grant.refused);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof JoinError)) throw error;
+      logger.error("[notifications] could not join a subscription's channels", error);
+      // What the socket already held stays held; the new channels are refused for now (retry).
+      const kept = grant.granted.filter((name) => !grant.fresh.includes(name));
+      membership.hold(connection, kept, holder);
+      answer(kept, [...grant.refused, ...grant.fresh.map((channel): SubscriptionRefusal => ({ reason: "unavailable", channel }))]);
+    }
   }
 
   async function handleFrame(connection: Connection, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
-      case "ack_message":
-      case "ack": {
-        const own = connection.user ? userGroup(connection.user.id) : null;
-        const ids = frame.type === "ack" ? frame.ids : [frame.id];
-        if (own && connection.groups.has(own)) {
-          await options.store?.ackInbox(ids.map((id) => ({ group: own, id }))).catch((error: unknown) => logger.error("[notifications] could not record an ack", error));
-        }
-        for (const id of ids) await options.onAck?.({ id, user: connection.user, groups: connection.groups });
-        return;
-      }
-      case "subscribe": {
-        const holder = frame.ref ?? null;
-        const before = new Set(connection.channels.keys());
-        const granted = new Set<string>();
-        if (frame.token !== undefined) {
-          for (const name of await membership.addChannels(connection, membership.tokenChannels(connection, frame.token), holder, true)) granted.add(name);
-        }
-        for (const name of await membership.addChannels(connection, frame.channels ?? [], holder)) granted.add(name);
-        // A late subscriber gets the current progress of what it just joined, before the answer.
-        await replay(connection, { groups: [...connection.channels.keys()].filter((name) => !before.has(name)), userGroup: null, lastId: null });
-        connection.sendFrame({
-          type: "subscribed",
-          ref: frame.ref,
-          channels: [...connection.channels.keys()],
-          // A ref sent again holds what all its subscribes were granted.
-          granted: holder === null ? [...granted] : connection.heldBy(holder),
-        });
-        return;
-      }
-      case "unsubscribe":
-        if (frame.channels !== undefined) membership.dropChannels(connection, frame.channels);
-        else if (frame.ref !== undefined) membership.releaseRef(connection, frame.ref);
+      case "subscribe":
+        return subscribe(connection, frame);
+      case "unsubscribe": {
+        const dropped =
+          frame.channels !== undefined ? membership.dropChannels(connection, frame.channels) : frame.ref !== undefined ? membership.releaseRef(connection, frame.ref) : [];
+        for (const name of dropped) joinPath.leave(connection, name);
         connection.sendFrame({ type: "subscribed", ref: frame.ref, channels: [...connection.channels.keys()], granted: [] });
         return;
+      }
+      case "ack_message":
+      case "ack":
+        return; // handled in onMessage, outside the queue
     }
+  }
+
+  function takeAcks(connection: Connection, ids: readonly number[]): void {
+    const inbox = ownInbox(connection);
+    const counted = connection.takeAcks(ids);
+    if (inbox === null || counted.length === 0) return;
+    acks.record(inbox, counted, { user: connection.user, groups: connection.groups });
+  }
+
+  function throttled(connection: Connection): void {
+    const now = Date.now();
+    if (now - (lastRateNotice.get(connection) ?? 0) < RATE_LIMIT_NOTICE_MS) return;
+    lastRateNotice.set(connection, now);
+    connection.sendFrame({ type: "error", code: "rate_limited" });
   }
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     connection.alive = true;
-    if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
-    if (isBinary) return connection.sendFrame({ type: "error", code: "binary_frame" });
+    if (connection.closing) return;
+    if (isBinary) {
+      if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
+      return connection.sendFrame({ type: "error", code: "binary_frame" });
+    }
     const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
     const parsed = parseClientFrame(text);
+    const isAck = parsed.ok && (parsed.frame.type === "ack" || parsed.frame.type === "ack_message");
+    // An ack of a frame this socket was sent is free: a client acking its whole replay (the
+    // original client acks every id, one frame each) must never be cut for it. Anything else
+    // spends the socket's rate and its user's (or address's) shared budget.
+    if (!(isAck && connection.spendAckCredit())) {
+      if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
+      if (!budgets.take(ClientBudgets.keyOf(connection.user?.id ?? null, connection.address))) return throttled(connection);
+    }
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
     const frame = parsed.frame;
-    // Acks need no ordering with subscriptions; they skip the queue.
-    if (frame.type === "ack_message" || frame.type === "ack") {
-      handleFrame(connection, frame).catch((error) => logger.error("[notifications] client frame failed", error));
-      return;
-    }
+    if (frame.type === "ack_message") return takeAcks(connection, [frame.id]);
+    if (frame.type === "ack") return takeAcks(connection, frame.ids);
     const queued = frameQueues.enqueue(connection, () => (connection.closing ? Promise.resolve() : handleFrame(connection, frame)));
     if (!queued) shut(connection, CloseCode.POLICY_VIOLATION, "too many pending frames");
   }
 
-  async function accept(ws: WebSocket, user: SocketUser | null, requested: string[], token: string | null, lastId: number | null = null): Promise<void> {
-    const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl);
+  /** The handshake's own join: trusted groups plus what the URL asked for, then `hello`. */
+  async function joinHandshake(connection: Connection, requested: string[], token: string | null, lastId: number | null): Promise<void> {
+    const { user } = connection;
+    const grant = await membership.grant(connection, { channels: requested, token });
+    if (connection.closing) return;
+    const trusted = trustedGroups(settings, user);
+    const inbox = user && trusted.includes(userGroup(user.id)) ? userGroup(user.id) : null;
+    try {
+      await joinPath.join(connection, {
+        groups: [...trusted, ...grant.fresh],
+        since: lastId,
+        inbox,
+        onReplayed: () => {
+          membership.hold(connection, grant.granted, null);
+          connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels.keys()], heartbeatMs: settings.heartbeatMs });
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof JoinError)) throw error;
+      logger.error("[notifications] could not subscribe a new socket", error);
+      // The client retries with its backoff; nothing it is owed is lost (replayed on the next join).
+      shut(connection, CloseCode.TRY_AGAIN_LATER, "subscription failed");
+    }
+  }
+
+  function accept(ws: WebSocket, user: SocketUser | null, address: string, ticket: AdmissionTicket, request: { requested: string[]; token: string | null; lastId: number | null }, release: () => void): void {
+    // Shutdown began while the upgrade completed: nothing is let in behind the snapshot of sockets.
+    if (closing) {
+      ticket.release();
+      release();
+      ws.close(CloseCode.SERVICE_RESTART, "server restarting");
+      return;
+    }
+    const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl, address);
+    connection.position = request.lastId;
     connections.add(connection);
-    // Subscription frames wait for the handshake's own subscriptions (and come after hello).
-    const handshakeDone = frameQueues.hold(connection);
-    ws.on("pong", () => {
-      connection.alive = true;
-    });
+    tickets.set(connection, ticket);
+    const budgetKey = ClientBudgets.keyOf(user?.id ?? null, address);
+    budgets.join(budgetKey);
+    ws.on("pong", () => connection.onPong());
     ws.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
     ws.on("error", () => undefined); // 'close' follows; the error itself needs no handling.
     ws.on("close", () => {
       connections.delete(connection);
       connection.dispose();
-      membership.leaveAll(connection);
+      leaveAll(connection);
+      ticket.release();
+      budgets.leave(budgetKey);
     });
     connection.armSessionExpiry(() => shut(connection, CloseCode.SESSION_ENDED, "session expired"));
-    try {
-      await membership.join(connection, trustedGroups(settings, user));
-      await membership.addChannels(connection, membership.tokenChannels(connection, token), null, true);
-      await membership.addChannels(connection, requested, null);
-    } catch (error) {
-      logger.error("[notifications] could not subscribe a new socket", error);
-      shut(connection, CloseCode.SERVICE_RESTART, "subscription failed");
-      handshakeDone();
-      return;
-    }
-    // After joining (nothing sent meanwhile falls in a gap; the client dedupes by id), before hello.
-    const ownGroup = user ? userGroup(user.id) : null;
-    await replay(connection, { groups: connection.groups, userGroup: ownGroup && connection.groups.has(ownGroup) ? ownGroup : null, lastId });
-    connection.sendFrame({ type: "hello", protocol: 1, userId: user?.id ?? null, channels: [...connection.channels.keys()], heartbeatMs: settings.heartbeatMs });
-    handshakeDone();
+    // The handshake's join is the socket's first queued task: subscribe frames sent right after
+    // opening wait for it (and come after hello), and so does any outage catch-up.
+    frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(release));
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
-    if (!isOriginAllowed(req, settings.allowedOrigins)) return refuseUpgrade(socket, 403, "Origin not allowed");
-    let user: SocketUser | null = null;
+    if (!isOriginAllowed(req, settings.allowedOrigins, settings.trustedProxies)) return refuseUpgrade(socket, 403, "Origin not allowed");
+    const release = await admission.slot();
+    if (release === null) return refuseUpgrade(socket, 503, "Too many connections in progress");
+    let handedOver = false;
     try {
-      user = await authenticate(req);
-    } catch (error) {
-      logger.error("[notifications] authenticate threw; treating the socket as anonymous", error);
+      // Every await below is followed by the same checks: the server may have started closing,
+      // or the client may have gone away, meanwhile.
+      if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+      let user: SocketUser | null;
+      try {
+        const answer = await authenticateWithin(authenticate, req, settings.authenticateTimeoutMs);
+        if (answer === "timeout") {
+          logger.warn(`[notifications] authenticate took longer than ${settings.authenticateTimeoutMs} ms; the handshake is refused (503)`);
+          return refuseUpgrade(socket, 503, "Authentication timed out");
+        }
+        user = answer;
+      } catch (error) {
+        // Never anonymous by accident: a signed-in user whose session could not be read is refused.
+        logger.error("[notifications] authenticate threw; the handshake is refused (503)", error);
+        return refuseUpgrade(socket, 503, "Authentication unavailable");
+      }
+      if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+      if (socket.destroyed) return;
+      if (!user && !settings.enableAnonymous) return refuseUpgrade(socket, 403, "Anonymous connections are disabled");
+      if (user && options.revocations) {
+        const revoked = await options.revocations.revoked([user]).catch((error: unknown) => {
+          logger.error("[notifications] could not check revoked sessions; the handshake is refused (503)", error);
+          return null;
+        });
+        if (revoked === null) return refuseUpgrade(socket, 503, "Session check unavailable");
+        if (revoked.size > 0) return refuseUpgrade(socket, 401, "Session revoked");
+        if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+        if (socket.destroyed) return;
+      }
+      const address = clientAddress(req, settings.trustedProxies);
+      const admitted = admission.admit(user, address);
+      if (isRefusal(admitted)) return refuseUpgrade(socket, admitted.status, admitted.reason);
+      const query = requestQuery(req);
+      const request = {
+        requested: parseExtraChannels(query.get("extraChannels"), settings.maxChannelsPerSocket),
+        token: query.get("subscription_token"),
+        lastId: parseLastId(query.get(LAST_ID_PARAM)),
+      };
+      // ws 8 completes an upgrade synchronously (no verifyClient), so once `handleUpgrade`
+      // returns the callback either ran or never will: ws refused a malformed upgrade itself
+      // (answering 400), and the place counted against the caps is given back.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        handedOver = true;
+        accept(ws, user, address, admitted, request, release);
+      });
+      if (!handedOver) admitted.release();
+    } finally {
+      if (!handedOver) release();
     }
-    if (!user && !settings.enableAnonymous) return refuseUpgrade(socket, 403, "Anonymous connections are disabled");
-    if (socket.destroyed) return;
-    const query = requestQuery(req);
-    const requested = parseExtraChannels(query.get("extraChannels"), settings.maxChannelsPerSocket);
-    const token = query.get("subscription_token");
-    const lastId = parseLastId(query.get(LAST_ID_PARAM));
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      accept(ws, user, requested, token, lastId).catch((error) => logger.error("[notifications] accept failed", error));
-    });
   }
+
+  /** After an outage of the layer: every socket is sent what it missed, from its position. */
+  function catchUp(watermark: number | null): void {
+    const pending = [...connections].filter((connection) => connection.catchUpFrom !== undefined);
+    const step = (start: number) => {
+      for (const connection of pending.slice(start, start + CATCH_UP_BATCH)) {
+        const since = connection.catchUpFrom ?? watermark;
+        connection.catchUpFrom = undefined;
+        if (connection.closing) continue;
+        frameQueues.enqueue(connection, async () => {
+          if (connection.closing) return;
+          try {
+            await joinPath.join(connection, { groups: [...connection.groups], since, inbox: ownInbox(connection), inboxAfterSince: true });
+          } catch (error) {
+            if (!(error instanceof JoinError)) throw error;
+            // Cannot catch up in place: a reconnect replays from the client's own position.
+            shut(connection, CloseCode.TRY_AGAIN_LATER, "catch-up failed");
+          }
+        });
+      }
+      if (start + CATCH_UP_BATCH < pending.length) setImmediate(() => step(start + CATCH_UP_BATCH));
+    };
+    step(0);
+  }
+
+  let outageWatermark: Promise<number | null> = Promise.resolve(null);
+  const stopStatus = layer.onStatusChange?.((status) => {
+    if (status === "down") {
+      for (const connection of connections) if (connection.catchUpFrom === undefined) connection.catchUpFrom = connection.position;
+      // Sockets that know no position (no watermark, nothing stored seen yet) resume from the
+      // newest id stored when the outage began.
+      outageWatermark = store ? store.currentWatermark().catch(() => null) : Promise.resolve(null);
+      logger.warn(`[notifications] channel layer down: ${connections.size} socket(s) will be caught up from their positions when it is back`);
+      return;
+    }
+    void outageWatermark.then((watermark) => {
+      if (!closing) catchUp(watermark);
+    });
+  });
 
   return {
     settings,
@@ -297,9 +518,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     },
     connectionCount: () => connections.size,
     groupSize: (group) => registry.size(group),
+    sweepRevoked,
     async close() {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(revocationSweep);
+      stopStatus?.();
       const closed = [...connections].map(
         (connection) =>
           new Promise<void>((resolve) => {
@@ -308,6 +532,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
           }),
       );
       await Promise.all(closed);
+      await acks.flush();
       await registry.clear();
       wss.close();
     },

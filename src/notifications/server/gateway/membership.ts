@@ -1,94 +1,114 @@
 /**
- * Which groups a socket is in: joining and leaving them on the channel layer, and granting the
- * channels a client asks for (by name through the authorizer, or by a signed token), within
- * the per-socket limit, held per subscribe `ref`.
+ * Which client-requested channels a socket may hold: by name through the authorizer, or by a
+ * signed token, within the per-socket limits — and why the others were refused. Joining the
+ * granted channels is the join path's job (`join.ts`); this module only decides and keeps the
+ * per-request holds.
  */
+import { isValidChannelName, MAX_CHANNEL_NAME_LENGTH } from "../../shared/channels";
+import type { SubscriptionRefusal } from "../../shared/protocol";
 import { authorizeChannels, type AuthorizeOptions } from "../auth/authorizer";
-import { verifySubscriptionToken } from "../auth/tokens";
+import { checkSubscriptionToken } from "../auth/tokens";
 import type { NotificationSettings } from "../settings";
 import type { Connection, Holder } from "./connection";
-import type { GroupRegistry } from "./groups";
+
+/** What a subscription asks for. */
+export interface GrantRequest {
+  channels: readonly string[];
+  token?: string | null;
+}
+
+/** The decision on a subscription. */
+export interface Grant {
+  /** Every channel the request may hold: ones the socket already holds (shared) and new ones. */
+  granted: string[];
+  /** Of `granted`, those the socket does not hold yet: they must be joined. */
+  fresh: string[];
+  refused: SubscriptionRefusal[];
+}
 
 export class Membership {
   constructor(
     private readonly settings: NotificationSettings,
-    private readonly registry: GroupRegistry<Connection>,
     private readonly authorize: AuthorizeOptions,
     private readonly tokenSecret: string | undefined,
   ) {}
 
-  /** Joins `groups` one by one; stops (and undoes the last) if the socket closes meanwhile. */
-  async join(connection: Connection, groups: readonly string[]): Promise<void> {
-    for (const group of groups) {
-      if (connection.closing || connection.groups.has(group)) continue;
-      connection.groups.add(group);
-      await this.registry.join(group, connection);
-      // The socket may have closed while we waited for the layer.
-      if (connection.closing) this.registry.leave(group, connection);
-    }
-  }
-
-  /** Leaves every group and forgets every channel (closing, flooding, session ended). */
-  leaveAll(connection: Connection): void {
-    for (const group of connection.groups) this.registry.leave(group, connection);
-    connection.groups.clear();
-    connection.clearChannels();
-  }
-
-  /** Channels a subscription token grants this socket; none when it is not valid for it. */
-  tokenChannels(connection: Connection, token: string | null): string[] {
-    if (!token) return [];
-    return verifySubscriptionToken(token, connection.user?.id ?? null, { secret: this.tokenSecret }) ?? [];
-  }
-
   /**
-   * Grants what the authorizer allows (or, for channels carried by a verified token, what the
-   * token names), within the per-socket limit of distinct channels, holds it for `holder` and
-   * joins what is new. A channel the socket already holds is shared with `holder` (it takes no
-   * room; a name is still put to the authorizer). Returns what `holder` was granted.
+   * Decides `request` for `connection`: token channels (no authorizer), then named channels put
+   * to the authorizer, within the per-socket limit of distinct channels (a channel already held
+   * takes no room). Holds nothing yet: `hold` does, once the fresh channels are joined.
    */
-  async addChannels(connection: Connection, requested: readonly string[], holder: Holder, viaToken = false): Promise<string[]> {
+  async grant(connection: Connection, request: GrantRequest): Promise<Grant> {
     const { settings } = this;
-    if (!settings.enablePageChannels || requested.length === 0) return [];
+    const refused: SubscriptionRefusal[] = [];
+    const hasToken = typeof request.token === "string" && request.token !== "";
+    if (!settings.enablePageChannels) {
+      if (hasToken) refused.push({ reason: "disabled" });
+      for (const name of new Set(request.channels)) refused.push({ reason: "disabled", channel: name });
+      return { granted: [], fresh: [], refused };
+    }
+
     let room = settings.maxChannelsPerSocket - connection.channels.size;
-    const candidates: string[] = [];
-    for (const name of new Set(requested)) {
-      if (connection.channels.has(name)) candidates.push(name);
-      else if (room > 0) {
-        candidates.push(name);
-        room -= 1;
+    const fitsRoom = (name: string): boolean => {
+      if (connection.channels.has(name)) return true;
+      if (room <= 0) return false;
+      room -= 1;
+      return true;
+    };
+
+    const granted: string[] = [];
+    if (hasToken) {
+      const checked = checkSubscriptionToken(request.token, connection.user?.id ?? null, { secret: this.tokenSecret });
+      if (!checked.ok) refused.push({ reason: checked.reason });
+      else {
+        for (const name of checked.channels) {
+          if (name.length > settings.maxChannelNameLength || !fitsRoom(name)) refused.push({ reason: "limit", channel: name });
+          else granted.push(name);
+        }
       }
     }
-    if (candidates.length === 0) return [];
-    const allowed = viaToken
-      ? candidates.filter((name) => name.length <= settings.maxChannelNameLength)
-      : await authorizeChannels(this.authorize, connection.principal, candidates);
-    if (connection.closing) return [];
-    const granted: string[] = [];
-    const fresh: string[] = [];
-    for (const name of allowed) {
-      const held = connection.channels.has(name);
-      // Trusted groups are never channels; the limit is re-checked (the answer may have taken time).
-      if (!held && (connection.groups.has(name) || connection.channels.size >= settings.maxChannelsPerSocket)) continue;
-      if (connection.hold(name, holder)) fresh.push(name);
-      granted.push(name);
+
+    const candidates: string[] = [];
+    for (const name of new Set(request.channels)) {
+      if (granted.includes(name)) continue;
+      if (typeof name !== "string" || !isValidChannelName(name, MAX_CHANNEL_NAME_LENGTH)) refused.push({ reason: "denied", channel: String(name) });
+      else if (name.length > settings.maxChannelNameLength || !fitsRoom(name)) refused.push({ reason: "limit", channel: name });
+      else candidates.push(name);
     }
-    await this.join(connection, fresh);
-    return granted;
+    const allowed = new Set(candidates.length > 0 ? await authorizeChannels(this.authorize, connection.principal, candidates) : []);
+    for (const name of candidates) {
+      if (allowed.has(name)) granted.push(name);
+      else refused.push({ reason: "denied", channel: name });
+    }
+
+    // Trusted groups are never channels (names cannot collide; checked anyway), and the limit is
+    // re-checked: the authorizer may have taken time.
+    const kept: string[] = [];
+    const fresh: string[] = [];
+    for (const name of granted) {
+      if (connection.channels.has(name)) kept.push(name);
+      else if (connection.groups.has(name)) refused.push({ reason: "denied", channel: name });
+      else if (connection.channels.size + fresh.length >= settings.maxChannelsPerSocket) refused.push({ reason: "limit", channel: name });
+      else {
+        kept.push(name);
+        fresh.push(name);
+      }
+    }
+    return { granted: kept, fresh, refused };
   }
 
-  /** The original `channels` unsubscribe: drops them outright, whichever requests held them. */
-  dropChannels(connection: Connection, names: readonly string[]): void {
-    for (const name of names) if (connection.dropChannel(name)) this.leaveChannel(connection, name);
+  /** Records that `holder` holds each of `names` (after the fresh ones were joined). */
+  hold(connection: Connection, names: readonly string[], holder: Holder): void {
+    for (const name of names) connection.hold(name, holder);
   }
 
-  /** Releases the holds of the subscribe `ref`; leaves only what no other request still holds. */
-  releaseRef(connection: Connection, ref: string): void {
-    for (const name of connection.release(ref)) this.leaveChannel(connection, name);
+  /** The original `channels` unsubscribe: drops them outright, whichever requests held them. Returns what to leave. */
+  dropChannels(connection: Connection, names: readonly string[]): string[] {
+    return names.filter((name) => typeof name === "string" && connection.dropChannel(name));
   }
 
-  private leaveChannel(connection: Connection, name: string): void {
-    connection.groups.delete(name);
-    this.registry.leave(name, connection);
+  /** Releases the holds of the subscribe `ref`; returns what no other request still holds (to leave). */
+  releaseRef(connection: Connection, ref: string): string[] {
+    return connection.release(ref);
   }
 }

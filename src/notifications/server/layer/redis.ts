@@ -21,7 +21,7 @@
 import type { RedisOptions } from "ioredis";
 import { InvalidSettingError, PublishError } from "../../shared/errors";
 import { RedisConnection, type ConnectionRole } from "./redis-connection";
-import type { ChannelLayer, LayerListener } from "./types";
+import type { ChannelLayer, LayerListener, LayerStatusListener } from "./types";
 
 /** Prefix of every Redis channel the layer uses, so other users of the same Redis do not collide. */
 export const DEFAULT_REDIS_PREFIX = "ncb:";
@@ -132,6 +132,21 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
   let everHealthy = false;
   let outageSince: number | undefined;
   const healthWaiters = new Set<() => void>();
+  const statusListeners = new Set<LayerStatusListener>();
+  /** A "down" was reported and its "up" is still owed. */
+  let deliveryDown = false;
+
+  function reportStatus(status: "down" | "up"): void {
+    if ((status === "down") === deliveryDown) return;
+    deliveryDown = status === "down";
+    for (const listener of [...statusListeners]) {
+      try {
+        listener(status);
+      } catch (error) {
+        logger.error("[notifications] redis layer status listener threw", error);
+      }
+    }
+  }
 
   const channelOf = (group: string) => prefix + group;
 
@@ -165,6 +180,7 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
     outageSince = undefined;
     everHealthy = true;
     for (const wake of [...healthWaiters]) wake();
+    reportStatus("up");
   }
 
   function restoreSubscriptions(): void {
@@ -203,7 +219,12 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
     },
     down(connection: RedisConnection) {
       if (closed) return;
-      if (connection.role === "subscriber") subscriptionsRestored = false;
+      if (connection.role === "subscriber") {
+        subscriptionsRestored = false;
+        // Publishes made while the subscriber is away are never delivered here: the gateway must
+        // catch its sockets up once it is back.
+        reportStatus("down");
+      }
       if (outageSince !== undefined) return; // already reported: one line per outage
       outageSince = Date.now();
       const reason = `${connection.role}: ${connection.lastError ?? "connection closed"}`;
@@ -310,9 +331,17 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
 
     isConnected,
 
+    onStatusChange(listener) {
+      statusListeners.add(listener);
+      return () => {
+        statusListeners.delete(listener);
+      };
+    },
+
     close() {
       closing ??= (async () => {
         closed = true;
+        statusListeners.clear();
         entries.clear();
         await Promise.all([publisher.close(), subscriber.close()]);
       })();

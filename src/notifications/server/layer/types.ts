@@ -21,4 +21,14 @@ export interface ChannelLayer {
   subscribe(group: string, listener: LayerListener): Promise<() => void>;
   /** Releases connections. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Reports outages of delivery to this process: `"down"` when publishes may be missed from now
+   * on (e.g. the subscriber connection to Redis dropped), `"up"` once every subscription is active
+   * again. The gateway catches its open sockets up from their positions on `"up"`. A layer that
+   * cannot miss publishes (memory) does not implement it. Returns the function that stops listening.
+   */
+  onStatusChange?(listener: LayerStatusListener): () => void;
 }
+
+/** See `ChannelLayer.onStatusChange`. */
+export type LayerStatusListener = (status: "down" | "up") => void;

@@ -1,14 +1,16 @@
 /**
- * What a newly accepted socket is sent from the store, before its `hello`:
+ * What a socket joining groups is owed by the store (see the gateway's join path, `gateway/join.ts`):
  *
- * 1. its user's pending inbox (unacknowledged, unexpired; oldest first, bounded),
- * 2. when it connected with `?lastId=N`: the non-inbox rows of its groups with an id above N,
- *    created within the recovery window (the newest, bounded),
- * 3. the latest progress of each of its groups.
+ * 1. its user's pending inbox (unacknowledged, unexpired; oldest first, bounded) — all of it at
+ *    connect, only the rows above its position when catching up after a layer outage;
+ * 2. when it gave a position: the non-inbox rows of the joined groups with an id above it,
+ *    created within the recovery window (the newest, bounded);
+ * 3. the latest progress of each joined group, with its version.
  *
  * 1 and 2 are merged in id order. Everything goes to that one socket; nothing is published.
  */
-import type { NotificationStore } from "./types";
+import type { ProgressFrame } from "../../shared/protocol";
+import type { NotificationStore, StoredNotification } from "./types";
 
 /** Name of the connect query parameter carrying the last id a client saw (or a page's watermark). */
 export const LAST_ID_PARAM = "lastId";
@@ -28,23 +30,36 @@ export function parseLastId(raw: string | null | undefined): number | null {
 }
 
 export interface ReplayRequest {
-  /** Every group the socket is in. */
+  /** The groups being joined. */
   groups: Iterable<string>;
-  /** Its user's group (`user:<id>`) when it is in one, else null. */
+  /** Its user's group (`user:<id>`) when its inbox is owed, else null. */
   userGroup: string | null;
-  /** The last id the client saw, or null when it did not say. */
+  /** The client's position (the last id it accounted for), or null when it gave none. */
   lastId: number | null;
+  /** Send only inbox rows above `lastId` (an outage catch-up: the rest were already delivered). Default false. */
+  inboxAfterLastId?: boolean;
 }
 
-/** The frames to send a new socket, serialised, in the order to send them. */
-export async function replayFrames(store: NotificationStore, request: ReplayRequest): Promise<string[]> {
+/** Rows (in id order) and latest progress owed to a joining socket. */
+export interface ReplayBatch {
+  rows: StoredNotification[];
+  progress: ProgressFrame[];
+}
+
+/** An empty batch: what a socket gets when there is no store, or the store failed or was too slow. */
+export const EMPTY_REPLAY: ReplayBatch = Object.freeze({ rows: [], progress: [] }) as ReplayBatch;
+
+/** What the store owes a socket for `request`. */
+export async function replayFor(store: NotificationStore, request: ReplayRequest): Promise<ReplayBatch> {
   const groups = [...new Set(request.groups)];
+  const { lastId } = request;
   const [inbox, missed, progress] = await Promise.all([
     request.userGroup ? store.pendingInbox(request.userGroup) : [],
-    request.lastId !== null ? store.missedSince(groups, request.lastId) : [],
-    store.latestProgress(groups),
+    lastId !== null && groups.length > 0 ? store.missedSince(groups, lastId) : [],
+    groups.length > 0 ? store.latestProgress(groups) : [],
   ]);
-  const rows = [...inbox, ...missed].sort((a, b) => a.id - b.id);
+  const owedInbox = request.inboxAfterLastId && lastId !== null ? inbox.filter((row) => row.id > lastId) : inbox;
+  const rows = [...owedInbox, ...missed].sort((a, b) => a.id - b.id);
   const unique = rows.filter((row, index) => index === 0 || rows[index - 1]!.id !== row.id);
-  return [...unique.map((row) => row.text), ...progress.map((frame) => JSON.stringify(frame))];
+  return { rows: unique, progress };
 }

@@ -1,0 +1,87 @@
+/**
+ * The server of the flood benchmark (bench/floods.ts starts and stops it): an HTTP server on
+ * 127.0.0.1 with the real gateway, real Auth.js cookie sessions and the real Drizzle store on
+ * PGlite (a temp directory) — the embedded default, where every statement runs on the main
+ * thread, so database work a client causes shows up as event-loop delay.
+ *
+ * The kit is loaded from `KIT_SRC` (default: this checkout's `src/notifications`), so the same
+ * benchmark measures an older checkout ("before") and this one ("after").
+ *
+ * Env: KIT_SRC, MIGRATIONS (the drizzle folder matching the kit), PGLITE_DIR, AUTH_SECRET,
+ * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
+ *   POST /seed?users=N&rows=R   R pending inbox rows for each of u1…uN (through store.save)
+ *   POST /eld/reset             starts a new event-loop delay histogram
+ *   GET  /eld                   {p50, p99, max} in ms since the last reset, and open sockets
+ *   GET  /ping                  answers at once: the bench times it to see what a page request waits
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+
+const kit = resolve(process.env.KIT_SRC ?? resolve(import.meta.dirname, "../src/notifications"));
+const { createGateway } = (await import(`${kit}/server/gateway/index.ts`)) as typeof import("../src/notifications/server/gateway");
+const { createDrizzleStore } = (await import(`${kit}/server/store/index.ts`)) as typeof import("../src/notifications/server/store");
+const { createMemoryLayer } = (await import(`${kit}/server/layer/memory.ts`)) as typeof import("../src/notifications/server/layer/memory");
+const { readSettings } = (await import(`${kit}/server/settings.ts`)) as typeof import("../src/notifications/server/settings");
+const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as typeof import("../src/notifications/server/auth/authjs");
+
+const client = new PGlite(process.env.PGLITE_DIR!);
+const db = drizzle({ client });
+await migrate(db, { migrationsFolder: process.env.MIGRATIONS! });
+const store = createDrizzleStore(db, { env: {} });
+const settings = readSettings({}, JSON.parse(process.env.SETTINGS ?? "{}") as Record<string, unknown>);
+const layer = createMemoryLayer();
+const gateway = createGateway({ settings, layer, store, authenticate: authjsAuthenticate({ secret: process.env.AUTH_SECRET }), logger: { warn: () => undefined, error: () => undefined } });
+
+let histogram = monitorEventLoopDelay({ resolution: 10 });
+histogram.enable();
+const ms = (ns: number) => Math.round((ns / 1e6) * 10) / 10;
+
+const server = createServer((req, res) => {
+  const reply = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  const url = new URL(req.url ?? "/", "http://bench");
+  if (url.pathname === "/ping") return reply(200, { ok: true });
+  if (url.pathname === "/eld" && req.method === "POST") {
+    histogram.disable();
+    histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    return reply(200, {});
+  }
+  if (url.pathname === "/eld") {
+    return reply(200, { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), sockets: gateway.connectionCount() });
+  }
+  if (url.pathname === "/seed" && req.method === "POST") {
+    const users = Number(url.searchParams.get("users") ?? 0);
+    const rows = Number(url.searchParams.get("rows") ?? 1);
+    const frame = { type: "message" as const, text: "pending for you", cssClass: "info" as const, clickURL: null, closeURL: null, hideCloseOption: false };
+    void (async () => {
+      for (let user = 1; user <= users; user++) for (let row = 0; row < rows; row++) await store.save(`user:u${user}`, frame, { inbox: true });
+      return store.currentWatermark();
+    })().then(
+      (watermark) => reply(200, { watermark }),
+      (error: unknown) => reply(500, { error: String(error) }),
+    );
+    return;
+  }
+  reply(404, {});
+});
+server.on("upgrade", (req, socket, head) => {
+  if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
+  else socket.destroy();
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
+
+process.once("SIGTERM", () => {
+  setTimeout(() => process.exit(1), 10_000).unref();
+  void (async () => {
+    await gateway.close();
+    server.closeAllConnections();
+    server.close();
+    await client.close();
+    process.exit(0);
+  })();
+});

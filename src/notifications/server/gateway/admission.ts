@@ -1,0 +1,132 @@
+/**
+ * Who may open a socket, and how many handshakes are worked on at once.
+ *
+ * - Caps: open sockets per user, per client address and per process, refused at the handshake
+ *   with a clear status (429 per user/address, 503 for the process), counted from the moment a
+ *   handshake passes the check (a burst of simultaneous handshakes cannot slip past a cap).
+ * - Handshake slots: at most `maxConcurrentHandshakes` are authenticated and joined at once, the
+ *   rest wait in line (bounded; past it 503). A storm of reconnects then becomes a steady stream
+ *   the event loop interleaves with HTTP requests, instead of thousands of decryptions and
+ *   replay queries queued in one go.
+ * - The client's address: the socket's own, or — only when proxies are configured
+ *   (`NOTIFICATIONS_TRUSTED_PROXIES`) — the one the outermost trusted proxy recorded in
+ *   `X-Forwarded-For`. Entries a client put there itself are never believed.
+ */
+import type { IncomingMessage } from "node:http";
+import type { SocketUser } from "../auth/session";
+import type { NotificationSettings } from "../settings";
+
+type AdmissionSettings = Pick<
+  NotificationSettings,
+  "trustedProxies" | "maxSocketsPerUser" | "maxSocketsPerIp" | "maxSockets" | "maxConcurrentHandshakes" | "maxQueuedHandshakes"
+>;
+
+/** A refused handshake: the HTTP status and the reason sent with it. */
+export interface AdmissionRefusal {
+  status: 429 | 503;
+  reason: string;
+}
+
+/** A place counted against the caps; give it back once if the socket is not accepted or when it closes. */
+export interface AdmissionTicket {
+  release(): void;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The client's address for `req`: with `trustedProxies` = 0 the TCP peer; with n the address n
+ * hops before the peer in `X-Forwarded-For` (each trusted proxy appends the address it saw).
+ *
+ * @example
+ * // one proxy (n = 1), which saw the client at 203.0.113.7:
+ * clientAddress({ socket: { remoteAddress: "10.0.0.2" }, headers: { "x-forwarded-for": "1.2.3.4, 203.0.113.7" } }, 1) // "203.0.113.7"
+ */
+export function clientAddress(req: Pick<IncomingMessage, "headers"> & { socket: { remoteAddress?: string } }, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? "";
+  if (trustedProxies === 0) return peer;
+  const forwarded = (firstHeader(req.headers["x-forwarded-for"]) ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const hops = [...forwarded, peer];
+  return hops[Math.max(0, hops.length - 1 - trustedProxies)] ?? peer;
+}
+
+export class Admission {
+  private readonly perUser = new Map<string, number>();
+  private readonly perAddress = new Map<string, number>();
+  private total = 0;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly settings: AdmissionSettings) {}
+
+  /** Open sockets counted now (accepted and in their handshake). */
+  get open(): number {
+    return this.total;
+  }
+
+  /**
+   * Waits for a handshake slot; resolves to its release function, or to null at once when too
+   * many handshakes already wait (the caller answers 503).
+   */
+  async slot(): Promise<(() => void) | null> {
+    if (this.active < this.settings.maxConcurrentHandshakes) {
+      this.active += 1;
+      return this.releaser();
+    }
+    if (this.waiting.length >= this.settings.maxQueuedHandshakes) return null;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // The slot passes straight to the next in line; otherwise it is free again.
+      if (next) next();
+      else this.active -= 1;
+    };
+  }
+
+  /**
+   * Counts a socket of `user` (null = anonymous) from `address` against the caps, or says why it
+   * is refused. An anonymous socket counts against its address only.
+   */
+  admit(user: SocketUser | null, address: string): AdmissionTicket | AdmissionRefusal {
+    const { maxSockets, maxSocketsPerUser, maxSocketsPerIp } = this.settings;
+    if (this.total >= maxSockets) return { status: 503, reason: "Server at capacity" };
+    if (user && (this.perUser.get(user.id) ?? 0) >= maxSocketsPerUser) return { status: 429, reason: "Too many connections for this user" };
+    if ((this.perAddress.get(address) ?? 0) >= maxSocketsPerIp) return { status: 429, reason: "Too many connections from this address" };
+    this.total += 1;
+    bump(this.perAddress, address, 1);
+    if (user) bump(this.perUser, user.id, 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total -= 1;
+        bump(this.perAddress, address, -1);
+        if (user) bump(this.perUser, user.id, -1);
+      },
+    };
+  }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const next = (counts.get(key) ?? 0) + by;
+  if (next <= 0) counts.delete(key);
+  else counts.set(key, next);
+}
+
+/** Type guard: the result of `admit` was a refusal. */
+export function isRefusal(result: AdmissionTicket | AdmissionRefusal): result is AdmissionRefusal {
+  return "status" in result;
+}
