@@ -153,6 +153,19 @@ export class SteadyPublisher {
   }
 
   /**
+   * Resolves once `count` attempts in all were refused (502, 503 or no connection): the
+   * publisher has seen the outage, however slowly the server answered.
+   *
+   * @example
+   * await redis.stop();
+   * await publisher.untilRefused(10);
+   */
+  untilRefused(count: number, timeoutMs = 30_000): Promise<void> {
+    const refused = () => this.publications.reduce((sum, publication) => sum + publication.statuses.filter((status) => RETRYABLE.has(status)).length, 0);
+    return this.until(`${count} attempts were refused`, () => refused() >= count, timeoutMs);
+  }
+
+  /**
    * Stops starting messages and waits until every started one is confirmed or given up.
    *
    * @example
@@ -208,6 +221,7 @@ export class SteadyPublisher {
         status = 0;
       }
       publication.statuses.push(status);
+      this.notify();
       if (status === 200 && answer?.sent === true) {
         publication.confirmedAt = Date.now();
         publication.id = typeof answer.id === "number" ? answer.id : null;
