@@ -32,7 +32,7 @@ import { describePage, expectExactlyOnce, judgeDelivery, waitForDelivery, type V
 import { expectConnected, expectLive, signIn } from "./support/pages";
 import { RenderLog, type PageRecord } from "./support/render-log";
 import { SteadyPublisher, type Publication, type PublishTarget } from "./support/steady-publisher";
-import { startTcpProxy } from "./support/tcp-proxy";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 
 const SUITE = "faults: every message rendered exactly once (two processes, Redis, PostgreSQL)";
 
@@ -84,6 +84,8 @@ const BEFORE_FAULT = 10;
 const AFTER_RECOVERY = 10;
 
 let redis: RedisTestServer | undefined;
+/** Process A reaches Redis through this proxy, so its connection can stay down longer than Redis does. */
+let redisPathOfA: TcpProxy | undefined;
 let pg: PostgresServer | undefined;
 let serverA: AppServer | undefined;
 let serverB: AppServer | undefined;
@@ -96,6 +98,10 @@ function a(): AppServer {
 function b(): AppServer {
   if (!serverB) throw new Error("server B is not running");
   return serverB;
+}
+function redisPath(): TcpProxy {
+  if (!redisPathOfA) throw new Error("the proxy between A and Redis is not running");
+  return redisPathOfA;
 }
 function redisServer(): RedisTestServer {
   if (!redis) throw new Error("Redis is not running");
@@ -187,7 +193,8 @@ function body(): void {
       NOTIFICATIONS_RECOVERY_MAX_MESSAGES: "1000",
       NOTIFICATIONS_INBOX_REPLAY_MAX: "1000",
     };
-    serverA = await startAppServer({ users: Object.values(USERS), env: shared });
+    redisPathOfA = await startTcpProxy({ host: "127.0.0.1", port: redis.port });
+    serverA = await startAppServer({ users: Object.values(USERS), env: { ...shared, REDIS_URL: `redis://127.0.0.1:${redisPathOfA.port}` } });
     // B only publishes: the API key turns its endpoint on, the rate is above what the suite sends.
     serverB = await startAppServer({ env: { ...shared, NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
   });
@@ -198,7 +205,8 @@ function body(): void {
     contexts = [];
     const servers = await Promise.allSettled([serverA?.stop(), serverB?.stop()]);
     serverA = serverB = undefined;
-    const services = await Promise.allSettled([redis?.dispose(), pg?.stop()]);
+    const services = await Promise.allSettled([redisPathOfA?.close(), redis?.dispose(), pg?.stop()]);
+    redisPathOfA = undefined;
     redis = pg = undefined;
     const failures = [...servers, ...services].flatMap((result) => (result.status === "rejected" ? [String(result.reason)] : []));
     if (failures.length > 0) throw new Error(`clean-up failed: ${failures.join("; ")}`);
@@ -213,6 +221,7 @@ function body(): void {
     contexts = [];
     // A scenario that failed half-way may have left a part down: the next one starts whole.
     if (redis && !(await redis.ping())) await redis.restart();
+    await redisPathOfA?.restore();
     if (serverA && !serverA.isRunning()) await serverA.start();
   });
 
@@ -278,19 +287,29 @@ function body(): void {
     await expectEveryMessageOnce(testInfo, "the tab on A", tab, sent);
   });
 
-  test("Redis restart while the tab stays connected (the publisher retries its 502s)", async ({ browser }, testInfo) => {
+  /*
+   * After a Redis restart, processes reconnect each on their own schedule. Here process A's
+   * connection comes back after B's, for certain: A reaches Redis through a proxy that is cut
+   * with the outage and restored only once B has published 10 messages on the restarted Redis.
+   * Those 10 went out while A's subscriber was away; the tab on A, which stays connected, must
+   * still show them (the layer's catch-up when it is restored), and everything else once.
+   */
+  test("Redis restart while the tab stays connected; A's Redis connection comes back after B's (the publisher retries its 502s)", async ({ browser }, testInfo) => {
     test.setTimeout(120_000);
     const tab = await openTab(browser, USERS.redis, { path: "/articles/1" });
     await expectLive(tab.page, "articles-1");
     const stream = publisher("redis", mixedAudiences(USERS.redis));
     stream.start();
     await stream.untilStarted(BEFORE_FAULT);
-    await redisServer().stop();
-    // Down until the publisher has seen it (10 refused attempts: about a second of sends and
-    // retries), then for 5 more messages (one more second).
+    await Promise.all([redisServer().stop(), redisPath().cut()]);
+    // Down until the publisher has seen it (10 refused attempts), then for 5 more messages.
     await stream.untilRefused(10);
     await stream.untilStarted(stream.publications.length + 5);
     await redisServer().restart();
+    const backAt = Date.now();
+    // B publishes on the restarted Redis while A's subscriber is still cut off.
+    await stream.untilConfirmedAfter(backAt, 10);
+    await redisPath().restore();
     await stream.untilStarted(stream.publications.length + AFTER_RECOVERY);
     const sent = await finish(stream);
     await expectEveryMessageOnce(testInfo, "the tab on A", tab, sent);

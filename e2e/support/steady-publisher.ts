@@ -153,6 +153,18 @@ export class SteadyPublisher {
   }
 
   /**
+   * Resolves once `count` messages were confirmed at or after `since` (ms since the epoch).
+   *
+   * @example
+   * await redis.restart();
+   * await publisher.untilConfirmedAfter(Date.now(), 10); // 10 sends went through the restarted Redis
+   */
+  untilConfirmedAfter(since: number, count: number, timeoutMs = 60_000): Promise<void> {
+    const confirmed = () => this.publications.filter((publication) => publication.confirmedAt !== null && publication.confirmedAt >= since).length;
+    return this.until(`${count} messages were confirmed`, () => confirmed() >= count, timeoutMs);
+  }
+
+  /**
    * Resolves once `count` attempts in all were refused (502, 503 or no connection): the
    * publisher has seen the outage, however slowly the server answered.
    *
