@@ -14,6 +14,11 @@
  *
  * On a terminal it asks for what is missing; without one it never waits ("--X is required").
  * Exit codes: 0 sent (or a No-op: the audience is disabled), 1 refused or failed, 2 usage.
+ *
+ * Hardening: a redirect URL is checked here with the kit's own rules before anything is sent
+ * (so an older server cannot let `/.//evil.example/` through); the API key is never sent on to
+ * where an HTTP redirect points (a 3xx answer is an error naming its Location); and whatever the
+ * server says is printed through `terminalSafe` (no escape sequences, no control characters).
  */
 import { createInterface, type Interface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -25,10 +30,15 @@ import {
   type PublishAudience,
   type PublishKind,
 } from "@/notifications/server/http/publish-request";
+import { buildRedirectFrame } from "@/notifications/server/payload";
+import { InvalidNotificationError } from "@/notifications/shared/errors";
+import { terminalSafe } from "./terminal-text";
 
 const LEVELS = ["info", "success", "warning", "error"] as const;
 const TARGETED_AUDIENCES = PUBLISH_AUDIENCES.filter((audience) => !(BROADCAST_AUDIENCES as readonly string[]).includes(audience));
 const PUBLISH_PATH = "/api/notifications/publish";
+/** Most bytes of a server answer read: the CLI needs a short JSON object, not whatever a server streams. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 const USAGE = `Usage: npm run send-notification -- [options] <payload>
 
@@ -271,6 +281,47 @@ function describe(body: Record<string, unknown>): string {
   return `progress ${String(body.percent)} to ${to}`;
 }
 
+/**
+ * Refuses a redirect URL the kit would refuse, before anything leaves this machine — the same
+ * rules and words as the send API, whichever way the send then goes (and whatever version the
+ * server runs).
+ */
+function checkLocally(body: Record<string, unknown>): void {
+  if (body.kind !== "redirect") return;
+  try {
+    buildRedirectFrame(body.url);
+  } catch (error) {
+    if (error instanceof InvalidNotificationError) throw new FailedError(error.message);
+    throw error;
+  }
+}
+
+/** The answer's body as JSON, reading at most `MAX_ANSWER_BYTES`; `{}` when it is not a JSON object. */
+async function readAnswer(response: Response): Promise<Record<string, unknown>> {
+  const reader = response.body?.getReader();
+  if (!reader) return {};
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return {};
+    }
+  }
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
 async function sendOverHttp(body: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Outcome> {
   const base = (env.NOTIFICATIONS_URL?.trim() || "http://localhost:3000").replace(/\/+$/, "");
   const key = env.NOTIFICATIONS_API_KEY?.trim();
@@ -282,15 +333,28 @@ async function sendOverHttp(body: Record<string, unknown>, env: NodeJS.ProcessEn
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify(body),
+      // The request carries the API key: following a redirect would hand it (and the send) to
+      // wherever the answer points, maybe another site. A 3xx is an error instead.
+      redirect: "manual",
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new FailedError(`Cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}. Is the server running? (Or set REDIS_URL to send directly.)`);
   }
-  const answer = (await response.json().catch(() => ({}))) as { message?: string; sent?: boolean; group?: string; id?: number; setting?: string };
+  if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
+    await response.body?.cancel().catch(() => undefined);
+    const location = response.headers.get("location");
+    const where = location === null ? "no Location" : `Location: ${terminalSafe(location, 200)}`;
+    throw new FailedError(
+      `${url} answered HTTP ${response.status} (${where}). Not followed: the request carries NOTIFICATIONS_API_KEY, and nothing was sent. Set NOTIFICATIONS_URL to the server's own address.`,
+    );
+  }
+  const answer = await readAnswer(response);
   if (response.ok && typeof answer.sent === "boolean") {
-    return answer.sent ? { sent: true, group: answer.group ?? "", id: answer.id } : { sent: false, group: answer.group ?? "", setting: answer.setting ?? "" };
+    const group = terminalSafe(text(answer.group) ?? "", 200);
+    const id = typeof answer.id === "number" && Number.isSafeInteger(answer.id) ? answer.id : undefined;
+    return answer.sent ? { sent: true, group, id } : { sent: false, group, setting: terminalSafe(text(answer.setting) ?? "", 100) };
   }
   switch (response.status) {
     case 401:
@@ -298,9 +362,11 @@ async function sendOverHttp(body: Record<string, unknown>, env: NodeJS.ProcessEn
     case 404:
       throw new FailedError(`The publish endpoint is off or missing at ${url}: set NOTIFICATIONS_API_KEY on the server.`);
     case 429:
-      throw new FailedError(`Rate limited by the server; retry in ${response.headers.get("retry-after") ?? "a few"} s.`);
-    default:
-      throw new FailedError(answer.message ?? `The server answered HTTP ${response.status}.`);
+      throw new FailedError(`Rate limited by the server; retry in ${terminalSafe(response.headers.get("retry-after") ?? "a few", 20)} s.`);
+    default: {
+      const message = text(answer.message);
+      throw new FailedError(message === undefined ? `The server answered HTTP ${response.status}.` : `The server refused it (HTTP ${response.status}): ${terminalSafe(message)}`);
+    }
   }
 }
 
@@ -358,15 +424,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const body = requestBody(args as Args & { audience: PublishAudience; payload: string });
   try {
+    checkLocally(body);
     const outcome = env.REDIS_URL?.trim() ? await sendDirectly(body, env) : await sendOverHttp(body, env);
+    // One line each, with nothing a terminal would act on (the text is the user's, the group the server's).
     if (!outcome.sent) {
-      process.stdout.write(`No-op: ${outcome.setting} is off, so nothing was sent to ${String(body.audience)} (${describe(body)}).\n`);
+      process.stdout.write(`${terminalSafe(`No-op: ${outcome.setting} is off, so nothing was sent to ${String(body.audience)} (${describe(body)}).`, Number.POSITIVE_INFINITY)}\n`);
       return 0;
     }
-    process.stdout.write(`Sent ${describe(body)} (group ${outcome.group}${outcome.id === undefined ? "" : `, id ${outcome.id}`}).\n`);
+    process.stdout.write(`${terminalSafe(`Sent ${describe(body)} (group ${outcome.group}${outcome.id === undefined ? "" : `, id ${outcome.id}`}).`, Number.POSITIVE_INFINITY)}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`Error: ${terminalSafe(error instanceof Error ? error.message : String(error), Number.POSITIVE_INFINITY)}\n`);
     return 1;
   }
 }

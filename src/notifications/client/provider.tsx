@@ -147,16 +147,15 @@ export function NotificationsProvider({
 
   const handleFrame = useEffectEvent((key: string, frame: ServerFrame) => {
     const origin = window.location.origin;
+    const navigator = { push: (path: string) => router.push(path), assign: (url: string) => window.location.assign(url) };
     const context: RenderContext = {
       origin,
       levelStyles,
       toasts: queue ?? undefined,
-      push: (target) => router.push(target),
-      navigate: (target) =>
-        performNavigation(target, {
-          push: (target) => router.push(target),
-          assign: (url) => window.location.assign(url),
-        }),
+      // Even the "unchecked" push of a custom renderer goes through the same rule: no path that
+      // the router could take off the site (`//host`, `/\host`, …) is ever pushed.
+      push: (path) => void performNavigation({ kind: "push", path }, navigator),
+      navigate: (target) => performNavigation(target, navigator),
     };
     const use = { ...defaultRenderers, ...renderers };
     if (frame.type === "message") chimeRef.current?.play();

@@ -3,8 +3,7 @@
 import toast from "react-hot-toast";
 import type { Toast } from "react-hot-toast";
 import type { MessageFrame, ProgressFrame, RedirectFrame } from "../shared/protocol";
-import { sameOriginPath } from "../shared/urls";
-import type { NavigationTarget } from "./navigation";
+import { resolveRedirect, type NavigationTarget } from "./navigation";
 import { DEFAULT_LEVEL_DURATIONS, NotificationToast } from "./toast";
 import type { LevelStyles } from "./toast";
 import type { ToastQueue } from "./toast-queue";
@@ -13,7 +12,11 @@ import type { ToastQueue } from "./toast-queue";
 export interface RenderContext {
   /** The page origin (`location.origin`). */
   origin: string;
-  /** Client-side navigation to a same-origin path (the Next router). */
+  /**
+   * Client-side navigation (the Next router) to a same-origin path; a path the router could take
+   * off the site is refused (logged) rather than pushed. For a URL from a frame use
+   * `followSameOriginRedirect(frame, context)` or `navigate(resolveNavigation(url, origin))`.
+   */
   push(path: string): void;
   /** Performs a resolved, safe navigation: router push in-app, `location.assign` elsewhere. */
   navigate(target: NavigationTarget): void;
@@ -54,18 +57,20 @@ export function renderMessageToast(frame: MessageFrame, context: RenderContext):
 
 /**
  * Follows a redirect only within this origin: a forced navigation elsewhere is how phishing starts.
- * The default `redirect` renderer.
+ * The URL is resolved as the browser would and the router gets the path rebuilt from the result,
+ * never a path starting with `//`. The default `redirect` renderer.
  *
  * @example
  * <NotificationsProvider renderers={{ redirect: (frame, context) => { if (!hasUnsavedWork()) followSameOriginRedirect(frame, context); } }} …>
  */
 export function followSameOriginRedirect(frame: RedirectFrame, context: RenderContext): void {
-  const path = sameOriginPath(frame.url, context.origin);
-  if (path === null) {
+  // Resolved first, then judged: `/.//evil.example/` resolves to the path `//evil.example/`, another site.
+  const target = resolveRedirect(frame.url, context.origin);
+  if (target === null) {
     console.warn(`[notifications] ignored redirect to ${JSON.stringify(frame.url)}: not a same-origin URL`);
     return;
   }
-  context.push(path);
+  context.navigate(target);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { InvalidNotificationError } from "../shared/errors";
 import { LEVELS, type Level, type MessageFrame, type ProgressFrame, type RedirectFrame } from "../shared/protocol";
-import { isAllowedNotificationURL } from "../shared/urls";
+import { describeURLRefusal, notificationURLRefusal } from "../shared/urls";
 
 /** Longest message text accepted, in characters. */
 export const MAX_TEXT_LENGTH = 10_000;
@@ -44,13 +44,23 @@ export function parseLevel(level: unknown): Level {
   return invalid("INVALID_LEVEL", `Unknown level ${JSON.stringify(level)}: expected one of ${LEVELS.join(", ")}.`);
 }
 
-/** Validates a URL option; `null`/`undefined` mean none. */
+/**
+ * Validates a URL option; `null`/`undefined` mean none. The URL is resolved as a browser would
+ * (see `shared/urls.ts`) and refused with `UNSAFE_URL` when the result could leave the site by
+ * surprise: a path starting with `//` after dot segments collapse (`/.//evil.example/`), a
+ * protocol-relative or backslash form, a control character, a scheme other than http(s).
+ * The URL is sent as given: browsers resolve it again and rebuild the path themselves.
+ */
 export function parseURL(url: unknown, what: string): string | null {
   if (url === undefined || url === null) return null;
   if (typeof url !== "string") return invalid("INVALID_ARGUMENT", `${what} must be a string, got ${typeof url}.`);
   if (url.length > MAX_URL_LENGTH) return invalid("INVALID_ARGUMENT", `${what} is longer than ${MAX_URL_LENGTH} characters.`);
-  if (!isAllowedNotificationURL(url)) {
-    return invalid("UNSAFE_URL", `${what} ${JSON.stringify(url.slice(0, 100))} is not allowed: use a relative path or an http(s) URL.`);
+  const refusal = notificationURLRefusal(url);
+  if (refusal !== null) {
+    return invalid(
+      "UNSAFE_URL",
+      `${what} ${JSON.stringify(url.slice(0, 100))} is not allowed: ${describeURLRefusal(refusal)}. Use a path on this site (/reports/42) or an http(s):// URL.`,
+    );
   }
   return url;
 }
