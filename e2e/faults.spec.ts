@@ -7,11 +7,12 @@
  * The setup is a deployment in miniature: two server processes of the demo (`server.ts`,
  * production build) on ONE Redis (the channel layer) and ONE PostgreSQL (the store). The
  * browser talks to process A; every message is published THROUGH PROCESS B's HTTP publish
- * endpoint, at a steady rate (5 messages a second, see RATE_PER_SECOND), each a unique numbered text. The publisher
- * retries a 502/503 with the same Idempotency-Key, as a well-behaved publisher does
+ * endpoint at a steady rate (5 a second, see RATE_PER_SECOND), each a unique numbered text. The
+ * publisher retries a 502/503 with the same Idempotency-Key, as a well-behaved publisher does
  * (`support/steady-publisher.ts`). Faults are timed by the stream itself ("after 10 messages",
- * "for 15 messages"), and every wait is for an event: a toast, a socket opening, a server being
- * ready. Draining a paced backlog waits as long as toasts keep appearing (see `waitForDelivery`).
+ * "until 10 attempts were refused"), and every wait is for an event: a toast, a socket opening,
+ * a server being ready. Draining a paced backlog waits as long as toasts keep appearing (see
+ * `waitForDelivery`).
  *
  * Scenarios: gateway restart (SIGTERM), gateway `kill -9`, Redis restart with the tab
  * connected, a network drop (a TCP proxy that resets every connection and refuses new ones),
