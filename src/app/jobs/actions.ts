@@ -8,8 +8,8 @@ import { headers } from "next/headers";
 import { currentUser } from "@/auth";
 import { clientAddressFrom } from "@/demo/client-ip";
 import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
-import { getClientSettings, progressChannel, redirectChannel } from "next-channels-broadcast/server";
-import { createJob, updateJob } from "./registry";
+import { getClientSettings, issueSubscriptionToken, progressChannel, redirectChannel } from "next-channels-broadcast/server";
+import { createJob, findJobFor, updateJob } from "./registry";
 
 export type StartJobState = { status: "idle" } | { status: "started"; jobId: string } | { status: "error"; message: string };
 
@@ -55,4 +55,14 @@ export async function startJob(_previous: StartJobState): Promise<StartJobState>
     console.error(`[demo] job ${jobId} failed`, error);
   });
   return { status: "started", jobId };
+}
+
+/**
+ * A fresh subscription token for job `jobId`'s channel (bound by the job's page), only for the
+ * viewer the job belongs to: `<ChannelSubscription getToken>` calls it after the page's token expired.
+ */
+export async function jobSubscriptionToken(jobId: string): Promise<string> {
+  const user = await currentUser();
+  if (!findJobFor(jobId, user?.id ?? null)) throw new Error("No such job.");
+  return issueSubscriptionToken({ user: user ?? null, channels: [jobId] });
 }
