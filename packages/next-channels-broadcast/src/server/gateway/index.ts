@@ -318,6 +318,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     const counted = connection.takeAcks(ids);
     if (inbox === null || counted.length === 0) return;
     acks.record(inbox, counted, { user: connection.user, groups: connection.groups });
+    joinPath.nextInboxPage(connection, inbox, counted).catch((error: unknown) => logger.error("[notifications] could not send the next page of an inbox", error));
   }
 
   function throttled(connection: Connection): void {
