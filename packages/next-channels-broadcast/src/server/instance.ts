@@ -131,7 +131,7 @@ function checkOptions(options: unknown): CreateNotificationsOptions {
   if (layer !== undefined) {
     const candidate = layer as Partial<Record<keyof ChannelLayer, unknown>> | null;
     const ok = isPlainObject(candidate) && typeof candidate.kind === "string" && ["publish", "subscribe", "close"].every((name) => typeof candidate[name as keyof ChannelLayer] === "function");
-    if (!ok) throw new InvalidSettingError("layer", "expected a channel layer ({ kind, publish, subscribe, close }), e.g. createMemoryLayer() or createRedisLayer(url).");
+    if (!ok) throw new InvalidSettingError("layer", "expected a channel layer ({ kind, publish, subscribe, close }), e.g. createMemoryLayer() or createRedisLayer({ url }) from next-channels-broadcast/redis.");
   }
   if (store !== undefined) {
     const candidate = store as unknown as Record<string, unknown> | null;
