@@ -26,7 +26,8 @@ async function cast(browser: Browser) {
 
 test.describe("audiences (anonymous on)", () => {
   test.beforeAll(async () => {
-    app = await startAppServer({ users: ["alice", "bob"], env: { ENABLE_ANONYMOUS: "true" } });
+    // Both send to every audience, which only admins may do.
+    app = await startAppServer({ users: ["alice", "bob"], env: { ENABLE_ANONYMOUS: "true", DEMO_ADMIN_USERNAMES: "alice,bob" } });
   });
   test.afterAll(async () => {
     await app?.stop();

@@ -154,7 +154,8 @@ async function bobPage(browser: Browser): Promise<Page> {
 
 test.describe("replay and recovery (PGlite)", () => {
   test.beforeAll(async () => {
-    app = await startAppServer({ users: ["alice", "bob"] });
+    // bob sends to alice and to everyone, which only admins may do.
+    app = await startAppServer({ users: ["alice", "bob"], env: { DEMO_ADMIN_USERNAMES: "bob" } });
   });
   test.afterAll(async () => {
     await app?.stop();
