@@ -4,16 +4,20 @@
  *   npm run dev                  development with hot reload
  *   npm run build && npm start   production
  *
- * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, and the
- * notification settings listed in the README. Like any app, it uses the kit only through the
- * package's entry points.
+ * Environment: PORT, HOSTNAME, AUTH_SECRET, DATABASE_URL or PGLITE_DATA_DIR, the notification
+ * settings and the demo's own (DEMO_*) listed in the README. Like any app, it uses the kit only
+ * through the package's entry points.
  */
 import { createDrizzleStore } from "next-channels-broadcast/drizzle";
-import { startNotificationsServer } from "next-channels-broadcast/node";
+import { readSettings, startNotificationsServer } from "next-channels-broadcast/node";
 import { closeDatabase, getDb, migrateDatabase } from "./src/db";
+import { stampClientAddress } from "./src/demo/client-ip";
+import { getDemoSettings } from "./src/demo/settings";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
+  // The demo's settings first: a bad value stops start-up naming the variable.
+  getDemoSettings();
   const secretSource = ensureAuthSecret(process.env.DATA_DIR ?? ".data");
   if (secretSource !== "environment") {
     console.warn(`[server] AUTH_SECRET is not set: using the one stored in ${process.env.DATA_DIR ?? ".data"}/auth-secret. Set AUTH_SECRET in production.`);
@@ -23,6 +27,8 @@ async function main(): Promise<void> {
   // Stored sends get ids, the per-user inbox and recovery after reconnects (see README "Replay").
   const store = createDrizzleStore(getDb());
   const running = await startNotificationsServer({ store });
+  // Before any request reaches Next: the per-address sign-in and sign-up limits read this stamp.
+  stampClientAddress(running.server, readSettings().trustedProxies);
   console.log(`[server] ready on ${running.url} (${process.env.NODE_ENV === "production" ? "production" : "development"})`);
 
   let stopping = false;

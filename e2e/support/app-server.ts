@@ -4,7 +4,7 @@
  * and users created through the real CLI.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +19,7 @@ export const PASSWORD = "correct-horse-battery";
 function inheritedEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ["DATABASE_URL", "REDIS_URL", "PGLITE_DATA_DIR", "NOTIFICATIONS_API_KEY"]) delete env[name];
-  for (const name of Object.keys(env)) if (name.startsWith("ENABLE_") || name.startsWith("NOTIFICATIONS_")) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith("ENABLE_") || name.startsWith("NOTIFICATIONS_") || name.startsWith("DEMO_")) delete env[name];
   return env;
 }
 
@@ -36,6 +36,64 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Pids of every descendant of `pid` (Linux `/proc`), children before grandchildren. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
+  }
+  for (const task of tasks) {
+    let children = "";
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const child of children.split(/\s+/).filter(Boolean).map(Number)) found.push(child, ...descendants(child));
+  }
+  return found;
+}
+
+/** Whether `pid` is a live process (a zombie, which holds no port, counts as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `signal` to a whole process tree, descendants first. `tsx` runs the server in a child
+ * node process: a SIGKILL to `tsx` alone would leave that child serving on the port.
+ */
+function signalTree(pid: number, signal: NodeJS.Signals): number[] {
+  const tree = [...descendants(pid).reverse(), pid];
+  for (const member of tree) {
+    try {
+      process.kill(member, signal);
+    } catch {
+      // already gone
+    }
+  }
+  return tree;
+}
+
+/**
+ * Every server process this worker started and has not stopped. A start-up hook that times out
+ * abandons its `await`, not the process: without this, its `tsx server.ts` tree would outlive the
+ * Playwright worker (reparented to PID 1) and keep a port and a core busy for the next specs.
+ */
+const launched = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of launched) if (child.pid !== undefined) signalTree(child.pid, "SIGKILL");
+});
+
 export interface AppServer {
   url: string;
   dataDir: string;
@@ -44,6 +102,15 @@ export interface AppServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
   restart(): Promise<void>;
+  /**
+   * Sends `signal` to the running process and waits until it has exited, without restarting it:
+   * `SIGKILL` is a crash (no close frames, no clean-up), `SIGTERM` a deploy. Bring it back with `start()`.
+   */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again (same port and data) after `kill`; does nothing while it is running. */
+  start(): Promise<void>;
+  /** Whether the process is running. */
+  isRunning(): boolean;
   output(): string;
 }
 
@@ -58,8 +125,9 @@ function createUsersWithCli(env: Record<string, string>, usernames: string[]): v
 }
 
 /**
- * Starts `server.ts` in production mode with `users` created first. Extra settings go in `env`
- * (e.g. `{ ENABLE_ANONYMOUS: "true" }`).
+ * Starts `server.ts` in production mode with `users` created first (in order: the first one is
+ * the demo's admin unless `env.DEMO_ADMIN_USERNAMES` names the admins). Extra settings go in
+ * `env` (e.g. `{ ENABLE_ANONYMOUS: "true", DEMO_ADMIN_USERNAMES: "bob" }`).
  *
  * With `env.DATABASE_URL` the server uses that PostgreSQL instead of a PGlite directory of its
  * own, so several servers can share one database (and `REDIS_URL` one channel layer): create
@@ -96,6 +164,8 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
     new Promise<void>((resolve, reject) => {
       const started = spawn("node_modules/.bin/tsx", ["server.ts"], { env: { ...inheritedEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
       child = started;
+      launched.add(started);
+      started.once("exit", () => launched.delete(started));
       const timer = setTimeout(() => {
         // Not left running behind a failed start.
         started.kill("SIGKILL");
@@ -125,9 +195,29 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
     running.kill("SIGTERM");
-    const timer = setTimeout(() => running.kill("SIGKILL"), 15_000);
+    const timer = setTimeout(() => signalTree(running.pid!, "SIGKILL"), 15_000);
     await exited;
     clearTimeout(timer);
+  };
+
+  const isRunning = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+  const kill = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    // SIGTERM goes to tsx, which relays it to the server (as a deploy's would); anything else
+    // (SIGKILL) must reach the server process itself.
+    const tree = signal === "SIGTERM" ? [running.pid!, ...descendants(running.pid!)] : signalTree(running.pid!, signal);
+    if (signal === "SIGTERM") running.kill(signal);
+    await exited;
+    // The server process, not only tsx, is gone (its port is free) before this resolves.
+    const deadline = Date.now() + 10_000;
+    while (tree.some(isAlive)) {
+      if (Date.now() > deadline) throw new Error(`server processes ${tree.filter(isAlive).join(", ")} still alive 10 s after ${signal}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
 
   try {
@@ -150,5 +240,10 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
       await stop();
       await launch();
     },
+    kill,
+    start: async () => {
+      if (!isRunning()) await launch();
+    },
+    isRunning,
   };
 }

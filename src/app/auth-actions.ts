@@ -1,10 +1,17 @@
 "use server";
 /**
- * Sign-in and sign-up server actions (credentials provider).
+ * Sign-in and sign-up server actions (credentials provider). Both are limited per client address:
+ * failed sign-ins in `authorize` (src/auth.ts), sign-up attempts here — every attempt, since a
+ * refused one says the name is taken.
  */
-import { AuthError } from "next-auth";
+import { AuthError, CredentialsSignin } from "next-auth";
+import { headers } from "next/headers";
 import { signIn } from "@/auth";
 import { createUser, UserError } from "@/db";
+import { clientAddressFrom } from "@/demo/client-ip";
+import { demoLimiters, formatRetryAfter } from "@/demo/rate-limit";
+import { signUpOptions } from "@/demo/roles";
+import { getDemoSettings } from "@/demo/settings";
 import { safeRedirectPath } from "./safe-redirect";
 
 export interface AuthFormState {
@@ -24,6 +31,10 @@ async function signInOrError(username: string, password: string, redirectTo: str
     await signIn("credentials", { username, password, redirectTo });
   } catch (error) {
     if (error instanceof AuthError) {
+      if (error instanceof CredentialsSignin && error.code === "rate_limited") {
+        const wait = demoLimiters().signInFailures.retryAfterMs(clientAddressFrom(await headers()));
+        return { error: `Too many failed sign-ins from your address: try again in ${formatRetryAfter(wait)}.`, username };
+      }
       if (error.type === "CredentialsSignin") return { error: "Wrong username or password", username };
       console.error("[demo] sign-in failed", error);
       return { error: "Could not sign in right now; try again.", username };
@@ -41,12 +52,19 @@ export async function signInAction(_previous: AuthFormState, formData: FormData)
   return signInOrError(username, password, safeRedirectPath(text(formData, "redirectTo")));
 }
 
-/** Creates an account, then signs in with it. */
+/**
+ * Creates an account, then signs in with it. The first account of an empty database becomes the
+ * admin unless `DEMO_ADMIN_USERNAMES` names the admins (src/demo/roles.ts).
+ */
 export async function signUpAction(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
   const username = text(formData, "username").trim();
   const password = text(formData, "password");
+  const decision = demoLimiters().signUps.take(clientAddressFrom(await headers()));
+  if (!decision.allowed) {
+    return { error: `Too many sign-ups from your address: try again in ${formatRetryAfter(decision.retryAfterMs)}.`, username };
+  }
   try {
-    await createUser(username, password);
+    await createUser(username, password, signUpOptions(getDemoSettings()));
   } catch (error) {
     if (error instanceof UserError) return { error: error.message, username };
     console.error("[demo] sign-up failed", error);

@@ -10,6 +10,10 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "next-channels-broadcast demo", template: "%s · next-channels-broadcast" },
   description: "Real-time notifications for Next.js: one call on the server, a toast in the right browser tabs.",
+  // Social previews need absolute URLs; the demo's own address when it is deployed somewhere.
+  metadataBase: new URL(process.env.AUTH_URL ?? "http://localhost:3000"),
+  icons: { icon: "/icon.svg" },
+  openGraph: { images: [{ url: "/og.png", width: 1200, height: 630, alt: "One call on the server, a toast in the right tabs." }] },
 };
 
 // The header and the provider depend on the session cookie.
@@ -58,9 +62,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <ConnectionIndicator />
                 {user ? (
                   <div className="account">
-                    <span className="current-user" data-testid="current-user">
+                    <Link href="/account" className="current-user" data-testid="current-user" title="Your account">
                       {user.name}
-                    </span>
+                    </Link>
                     <form action={signOutAction}>
                       <button type="submit" className="button button-quiet" data-testid="sign-out">
                         Sign out

@@ -1,29 +1,48 @@
 import Link from "next/link";
 import { auth } from "@/auth";
+import { findUserById } from "@/db";
+import { isAdmin } from "@/demo/roles";
+import { getDemoSettings } from "@/demo/settings";
 import { getClientSettings } from "next-channels-broadcast/server";
 import { SendForm } from "./send-form";
 
 export const dynamic = "force-dynamic";
 
 const AUDIENCES = [
-  { name: "all", group: "all", text: "Every open tab, signed in or not." },
-  { name: "authenticated", group: "authenticated", text: "Every tab of a signed-in user." },
-  { name: "anonymous", group: "anonymous", text: "Every tab of a visitor who is not signed in (off unless ENABLE_ANONYMOUS is on)." },
-  { name: "user", group: "user:<id>", text: "All the tabs of one user, wherever they are open." },
-  { name: "object", group: "articles-1", text: "Readers of one database row's page, such as an article (see Articles)." },
-  { name: "channel", group: "any name", text: "Sockets subscribed to a named channel, e.g. one background job (see Jobs)." },
+  { name: "all", group: "all", text: "Every open tab, signed in or not.", who: "admins only" },
+  { name: "authenticated", group: "authenticated", text: "Every tab of a signed-in user.", who: "admins only" },
+  {
+    name: "anonymous",
+    group: "anonymous",
+    text: "Every tab of a visitor who is not signed in (off unless ENABLE_ANONYMOUS is on).",
+    who: "admins only",
+  },
+  { name: "user", group: "user:<id>", text: "All the tabs of one user, wherever they are open.", who: "admins: anyone; you: yourself" },
+  {
+    name: "object",
+    group: "articles-1",
+    text: "Readers of one database row's page, such as an article (see Articles).",
+    who: "admins: any article; you: articles you wrote",
+  },
+  {
+    name: "channel",
+    group: "any name",
+    text: "Sockets subscribed to a named channel, e.g. one background job (see Jobs).",
+    who: "admins: any channel; you: your own jobs",
+  },
 ];
 
 const KINDS = [
   { name: "message", text: "a toast with a level (info, success, warning, error) and an optional click URL" },
-  { name: "redirect", text: "moves the tab to another page of this site (other origins are never followed)" },
+  { name: "redirect", text: "moves the tab to another page of this site (other origins are never followed); admins only" },
   { name: "progress", text: "updates a progress bar (0–100%)" },
 ];
 
 export default async function HomePage() {
   const session = await auth();
   const { anonymousEnabled } = getClientSettings();
-  const signedIn = Boolean(session?.user?.id);
+  // The stored account, not the session: a deleted user sees the signed-out page, a role change counts at once.
+  const account = session?.user?.id ? await findUserById(session.user.id) : null;
 
   return (
     <>
@@ -77,7 +96,7 @@ export default async function HomePage() {
               <li key={audience.name}>
                 <span className="pill">{audience.name}</span>
                 <span>
-                  {audience.text} <span className="muted">Group: <code>{audience.group}</code></span>
+                  {audience.text} <span className="muted">Group: <code>{audience.group}</code>; {audience.who}.</span>
                   {audience.name === "anonymous" && (
                     <span className={anonymousEnabled ? "badge badge-on" : "badge badge-off"} data-testid="anonymous-gate">
                       {anonymousEnabled ? "enabled" : "disabled"}
@@ -99,8 +118,8 @@ export default async function HomePage() {
 
         <section className="card">
           <h2>Send a notification</h2>
-          {signedIn ? (
-            <SendForm />
+          {account ? (
+            <SendForm admin={isAdmin(account, getDemoSettings())} username={account.username} />
           ) : (
             <div className="prompt" data-testid="send-signin-prompt">
               <p>Sign in to send notifications. Anonymous visitors only receive them.</p>

@@ -1,21 +1,28 @@
 /**
  * Creates a demo user.
  *
- *   npm run create-user -- <username> [--password <pw>]
+ *   npm run create-user -- <username> [--password <pw>] [--admin]
  *
  * Without --password on a terminal, asks for the password twice (hidden). Without a terminal it
  * never waits: --password is required. Exit codes: 0 created, 1 refused/failed, 2 usage.
+ * The user is an admin with --admin, or as the first user of an empty database when
+ * DEMO_ADMIN_USERNAMES is unset (the same rule as signing up; see src/demo/roles.ts).
  */
 import { parseArgs } from "node:util";
 import { closeDatabase, createUser, DatabaseLockedError, isValidUsername, MIN_PASSWORD_LENGTH, normalizeUsername, UserError } from "@/db";
+import { signUpOptions } from "@/demo/roles";
+import { readDemoSettings } from "@/demo/settings";
+import { InvalidSettingError } from "next-channels-broadcast/server";
 
-const USAGE = `Usage: npm run create-user -- <username> [--password <password>]
+const USAGE = `Usage: npm run create-user -- <username> [--password <password>] [--admin]
 
 Creates a user of the demo app in the configured database
 (PGlite in PGLITE_DATA_DIR, default .data/pglite; PostgreSQL when DATABASE_URL is set).
 
   <username>             3–32 characters of a-z, 0-9, "_", "." and "-" (stored lowercased)
   -p, --password <pw>    at least ${MIN_PASSWORD_LENGTH} characters; asked for (hidden) on a terminal when omitted
+  --admin                make the user an admin (may send anything to anyone). Without it, the
+                         first user of an empty database is the admin unless DEMO_ADMIN_USERNAMES is set
   -h, --help             show this help
 `;
 
@@ -66,7 +73,7 @@ async function askPassword(): Promise<string> {
   throw new UserError("INVALID_PASSWORD", "No password given after 3 attempts.");
 }
 
-function parse(argv: string[]): { username: string; password: string | undefined; help: boolean } {
+function parse(argv: string[]): { username: string; password: string | undefined; admin: boolean; help: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -75,6 +82,7 @@ function parse(argv: string[]): { username: string; password: string | undefined
       strict: true,
       options: {
         password: { type: "string", short: "p" },
+        admin: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -82,10 +90,10 @@ function parse(argv: string[]): { username: string; password: string | undefined
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { username: "", password: undefined, help: true };
+  if (values.help) return { username: "", password: undefined, admin: false, help: true };
   if (positionals.length === 0) throw new UsageError("Missing <username>.");
   if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
-  return { username: positionals[0] ?? "", password: values.password, help: false };
+  return { username: positionals[0] ?? "", password: values.password, admin: values.admin === true, help: false };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -111,11 +119,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Error: Invalid username ${JSON.stringify(args.username)}: use 3–32 characters of a-z, 0-9, "_", "." and "-".\n`);
     return 1;
   }
+  let options;
+  try {
+    options = args.admin ? ({ role: "admin" } as const) : signUpOptions(readDemoSettings(process.env));
+  } catch (error) {
+    if (!(error instanceof InvalidSettingError)) throw error;
+    process.stderr.write(`Error: ${error.message}\n`);
+    return 1;
+  }
   try {
     const password = args.password ?? (await askPassword());
     // createUser validates first, then migrates (getReadyDb) before inserting.
-    const user = await createUser(username, password);
-    process.stdout.write(`Created user ${user.username} (id ${user.id})\n`);
+    const user = await createUser(username, password, options);
+    process.stdout.write(`Created ${user.role === "admin" ? "admin" : "user"} ${user.username} (id ${user.id})\n`);
     return 0;
   } catch (error) {
     if (error instanceof CancelledError) {

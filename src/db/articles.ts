@@ -1,4 +1,4 @@
-/** Demo articles (seeded by `migrateDatabase()`). */
+/** Demo articles (three seeded by `migrateDatabase()`, without an author). */
 import { asc, eq } from "drizzle-orm";
 import { getReadyDb } from "./client";
 import { articles, type Article } from "./schema";
@@ -16,4 +16,17 @@ export async function findArticle(id: number | string): Promise<Article | null> 
   const db = await getReadyDb();
   const [row] = await db.select().from(articles).where(eq(articles.id, key)).limit(1);
   return row ?? null;
+}
+
+/**
+ * Adds an article written by `authorId` (null: nobody's, like the seeded ones). Its author may
+ * send to its channel `articles-<id>` without being an admin (src/demo/send-policy.ts).
+ *
+ * @example
+ * const article = await createArticle({ title: "Release notes", body: "…", authorId: alice.id });
+ */
+export async function createArticle(values: { title: string; body: string; authorId: string | null }): Promise<Article> {
+  const db = await getReadyDb();
+  const [row] = await db.insert(articles).values(values).returning();
+  return row!;
 }

@@ -140,7 +140,7 @@ const DEMO_ARTICLES = [
   {
     id: 1,
     title: "Welcome to next-channels-broadcast",
-    body: "Every article page is its own channel (articles-<id>). Send a message to the object audience with target articles-1 and only readers of this page see it.",
+    body: "Every article page is its own channel (articles-<id>). Sign in as an admin, send a message to the object audience with target articles-1, and only readers of this page see it.",
   },
   {
     id: 2,

@@ -19,9 +19,10 @@ export {
   schema,
   type Database,
 } from "./client";
-export { users, articles, comments, type User, type Article, type Comment } from "./schema";
+export { users, articles, comments, USER_ROLES, type User, type UserRole, type Article, type Comment } from "./schema";
 export {
   createUser,
+  deleteUser,
   verifyUser,
   findUserByUsername,
   findUserById,
@@ -37,7 +38,8 @@ export {
   MIN_PASSWORD_LENGTH,
   MAX_PASSWORD_LENGTH,
   type PublicUser,
+  type CreateUserOptions,
   type UserErrorCode,
 } from "./users";
-export { listArticles, findArticle } from "./articles";
+export { listArticles, findArticle, createArticle } from "./articles";
 export { listComments, addComment, MAX_COMMENT_LENGTH, type CommentView } from "./comments";

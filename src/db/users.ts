@@ -1,17 +1,20 @@
 /**
- * Demo accounts: creation with validated usernames and scrypt password hashes, verification in
- * constant time (also when the user does not exist).
+ * Demo accounts: creation with validated usernames and scrypt password hashes (the first account
+ * of an empty database can be made admin, race-free), verification in constant time (also when
+ * the user does not exist), deletion.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getReadyDb } from "./client";
-import { users, type User } from "./schema";
+import { users, type User, type UserRole } from "./schema";
 
 /** 3–32 characters of `a-z`, `0-9`, `_`, `.`, `-` (after lowercasing). */
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
 export const MIN_PASSWORD_LENGTH = 8;
 /** Upper bound so a huge body cannot make hashing expensive. */
 export const MAX_PASSWORD_LENGTH = 1024;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 64, saltLength: 16 } as const;
 
@@ -56,7 +59,7 @@ export class InvalidPasswordError extends UserError {
 export type PublicUser = Omit<User, "passwordHash">;
 
 function toPublic(user: User): PublicUser {
-  return { id: user.id, username: user.username, createdAt: user.createdAt };
+  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt };
 }
 
 /** Lowercases and trims a username; does not validate. */
@@ -101,13 +104,28 @@ function getDummyHash(): Promise<string> {
   return (dummyHash ??= hashPassword(randomBytes(16).toString("hex")));
 }
 
+export interface CreateUserOptions {
+  /** The role to store. Default `"user"`. */
+  role?: UserRole;
+  /**
+   * Store `"admin"` when the database has no user yet (the demo's "first account is the admin"
+   * rule). Two sign-ups racing on an empty database cannot both win: the check and the insert
+   * run under one transaction-scoped advisory lock.
+   */
+  adminIfFirst?: boolean;
+}
+
+/** Arbitrary constant naming the "first user" check among PostgreSQL advisory locks. */
+const FIRST_USER_LOCK_KEY = 7_311_402_552;
+
 /**
  * Creates a user. Throws `InvalidUsernameError`, `InvalidPasswordError` or `DuplicateUsernameError`.
  *
  * @example
  * const alice = await createUser("alice", "correct horse");
+ * const root = await createUser("root", "correct horse", { role: "admin" });
  */
-export async function createUser(username: string, password: string): Promise<PublicUser> {
+export async function createUser(username: string, password: string, options: CreateUserOptions = {}): Promise<PublicUser> {
   const name = normalizeUsername(username);
   if (!isValidUsername(name)) throw new InvalidUsernameError(username);
   if (typeof password !== "string" || password.length < MIN_PASSWORD_LENGTH) throw new InvalidPasswordError();
@@ -116,13 +134,39 @@ export async function createUser(username: string, password: string): Promise<Pu
   }
   const passwordHash = await hashPassword(password);
   const db = await getReadyDb();
-  const [row] = await db
-    .insert(users)
-    .values({ username: name, passwordHash })
-    .onConflictDoNothing({ target: users.username })
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    let role: UserRole = options.role ?? "user";
+    if (options.adminIfFirst && role !== "admin") {
+      // Held until the transaction ends: a concurrent first sign-up waits here, then sees this row.
+      await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK_KEY})`);
+      const [anyone] = await tx.select({ id: users.id }).from(users).limit(1);
+      if (!anyone) role = "admin";
+    }
+    const [inserted] = await tx
+      .insert(users)
+      .values({ username: name, passwordHash, role })
+      .onConflictDoNothing({ target: users.username })
+      .returning();
+    return inserted;
+  });
   if (!row) throw new DuplicateUsernameError(name);
   return toPublic(row);
+}
+
+/**
+ * Deletes a user (their comments go with them; articles they wrote lose their author). Returns the
+ * deleted user, or null when there was none. Deleting the row does not end the user's sessions:
+ * call `revokeUserSessions(user.id)` afterwards (see src/demo/accounts.ts).
+ *
+ * @example
+ * const gone = await deleteUser(alice.id);
+ * if (gone) await revokeUserSessions(gone.id);
+ */
+export async function deleteUser(id: string): Promise<PublicUser | null> {
+  if (typeof id !== "string" || !UUID.test(id)) return null;
+  const db = await getReadyDb();
+  const [row] = await db.delete(users).where(eq(users.id, id)).returning();
+  return row ? toPublic(row) : null;
 }
 
 /** The user with this username (case-insensitive), or null. */
@@ -133,8 +177,6 @@ export async function findUserByUsername(username: string): Promise<PublicUser |
   const [row] = await db.select().from(users).where(eq(users.username, name)).limit(1);
   return row ? toPublic(row) : null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The user with this id, or null (also for ids that are not UUIDs). */
 export async function findUserById(id: string): Promise<PublicUser | null> {

@@ -44,7 +44,8 @@ describe("create-user CLI", { timeout: 60_000 }, () => {
   it("creates a user, then refuses the duplicate and bad input with exit 1", async () => {
     const created = await runTsx([CLI, "Alice", "--password", "alice-password"], env);
     expect(created.stderr).toBe("");
-    expect(created.stdout).toMatch(/^Created user alice \(id [0-9a-f-]{36}\)\n$/);
+    // The first user of an empty database is the admin (DEMO_ADMIN_USERNAMES is unset).
+    expect(created.stdout).toMatch(/^Created admin alice \(id [0-9a-f-]{36}\)\n$/);
     expect(created.code).toBe(0);
 
     const duplicate = await runTsx([CLI, "alice", "-p", "another-password"], env);

@@ -9,6 +9,10 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 export interface TcpProxy {
   /** Where clients connect: `127.0.0.1:<port>`. */
   readonly port: number;
+  /** `http://127.0.0.1:<port>`: load an app through the proxy (its Host is also the page's origin). */
+  readonly url: string;
+  /** Connections accepted so far (refused ones included). */
+  readonly accepted: number;
   /** Destroys every open connection (both sides) and refuses new ones until `restore()`. */
   cut(): void;
   /** Accepts and forwards connections again. */
@@ -30,7 +34,9 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let refusing = false;
+  let accepted = 0;
   const server: Server = createServer((client) => {
+    accepted += 1;
     if (refusing) {
       client.destroy();
       return;
@@ -48,6 +54,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on("error", drop);
     client.on("close", drop);
     upstream.on("close", drop);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -56,9 +64,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     port,
+    url: `http://127.0.0.1:${port}`,
+    get accepted() {
+      return accepted;
+    },
     cut() {
       refusing = true;
-      for (const socket of [...open]) socket.destroy();
+      // A reset, not a graceful FIN: a dropped network gives the peer no orderly close.
+      for (const socket of [...open]) socket.resetAndDestroy();
       open.clear();
     },
     restore() {

@@ -235,6 +235,44 @@ describe("4. acks cost what they should", () => {
     expect(await s.store.pendingInbox("user:alice")).toHaveLength(1); // only "still open"
   });
 
+  it("an inbox backlog longer than one replay page comes page by page as the client acks, in order and once each", async () => {
+    const s = await start({ storeSettings: { inboxReplayMax: 3 } });
+    for (let index = 0; index < 8; index++) await api.sendToUser("alice", `backlog ${index}`);
+    const alice = await s.connect({ userId: "alice" });
+    const expected = Array.from({ length: 8 }, (_, index) => `backlog ${index}`);
+    // Ack every stored frame as it arrives, as the browser client does (batched or not).
+    let acked = 0;
+    const ackArrived = () => {
+      for (const frame of alice.frames.slice(acked)) if (frame.type === "message" && frame.id !== undefined) alice.send(JSON.stringify({ type: "ack", ids: [frame.id] }));
+      acked = alice.frames.length;
+    };
+    ackArrived();
+    for (let page = 1; alice.texts().length < expected.length && page < 5; page++) {
+      await alice.next((frame) => frame.type === "message" && alice.frames.indexOf(frame) >= acked);
+      ackArrived();
+    }
+    await alice.next(isText("backlog 7"));
+    ackArrived();
+    await s.nextAck((ack) => ack.id === (messages(alice).at(-1) as { id: number }).id);
+    expect(alice.texts()).toEqual(expected);
+    expect(await s.store.pendingInbox("user:alice")).toEqual([]);
+    // Live sends keep flowing after the backlog, exactly once.
+    await api.sendToUser("alice", "live after the backlog");
+    await alice.next(isText("live after the backlog"));
+    expect(alice.texts()).toEqual([...expected, "live after the backlog"]);
+  });
+
+  it("a client that does not ack gets one page per connect; the rest waits, nothing is dropped", async () => {
+    const s = await start({ storeSettings: { inboxReplayMax: 3 } });
+    for (let index = 0; index < 5; index++) await api.sendToUser("alice", `waiting ${index}`);
+    const silent = await s.connect({ userId: "alice" });
+    await api.sendToUser("bob", "marker for bob");
+    await api.sendToUser("alice", "live marker");
+    await silent.next(isText("live marker"));
+    expect(silent.texts()).toEqual(["waiting 0", "waiting 1", "waiting 2", "live marker"]);
+    expect(await s.store.pendingInbox("user:alice", { limit: 100 })).toHaveLength(6);
+  });
+
   it("acking more than it was sent spends the frame budget: an ack flood is still cut with 1008", async () => {
     const s = await start({ settings: { clientFramesPerSecond: 5 } });
     await api.sendToUser("alice", "one");

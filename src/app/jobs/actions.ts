@@ -4,9 +4,12 @@
  * pages that hold a token for that channel (the job's page, see [id]/page.tsx) see it.
  */
 import { randomUUID } from "node:crypto";
+import { headers } from "next/headers";
 import { currentUser } from "@/auth";
-import { getClientSettings, progressChannel, redirectChannel } from "next-channels-broadcast/server";
-import { createJob, updateJob } from "./registry";
+import { clientAddressFrom } from "@/demo/client-ip";
+import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
+import { getClientSettings, issueSubscriptionToken, progressChannel, redirectChannel } from "next-channels-broadcast/server";
+import { createJob, findJobFor, updateJob } from "./registry";
 
 export type StartJobState = { status: "idle" } | { status: "started"; jobId: string } | { status: "error"; message: string };
 
@@ -36,11 +39,15 @@ async function runJob(jobId: string): Promise<void> {
 
 /**
  * Starts a job and returns its id at once; the work continues in the background. Anyone may
- * start one when anonymous visitors are enabled, otherwise only signed-in users.
+ * start one when anonymous visitors are enabled, otherwise only signed-in users. A job sends a
+ * dozen frames: starting one counts against the send budget of the user (or, for an anonymous
+ * visitor, of their address).
  */
 export async function startJob(_previous: StartJobState): Promise<StartJobState> {
   const user = await currentUser();
   if (!user && !getClientSettings().anonymousEnabled) return { status: "error", message: "Sign in to start a job." };
+  const tooFast = takeSendToken(demoLimiters(), user ? user.id : `ip:${clientAddressFrom(await headers())}`);
+  if (tooFast) return { status: "error", message: tooFast };
   const jobId = randomUUID();
   createJob(jobId, user?.id ?? null);
   // Deliberately not awaited: the action answers now, the job page follows the job over the socket.
@@ -48,4 +55,14 @@ export async function startJob(_previous: StartJobState): Promise<StartJobState>
     console.error(`[demo] job ${jobId} failed`, error);
   });
   return { status: "started", jobId };
+}
+
+/**
+ * A fresh subscription token for job `jobId`'s channel (bound by the job's page), only for the
+ * viewer the job belongs to: `<ChannelSubscription getToken>` calls it after the page's token expired.
+ */
+export async function jobSubscriptionToken(jobId: string): Promise<string> {
+  const user = await currentUser();
+  if (!findJobFor(jobId, user?.id ?? null)) throw new Error("No such job.");
+  return issueSubscriptionToken({ user: user ?? null, channels: [jobId] });
 }

@@ -49,3 +49,15 @@ export function findJobFor(id: string, viewerId: string | null): JobRecord | und
   if (!job) return undefined;
   return job.ownerId === null || job.ownerId === viewerId ? job : undefined;
 }
+
+/**
+ * Whether `userId` started the job `id` (anonymous visitors' jobs belong to nobody). A normal user
+ * may send to the channel of their own jobs only (src/demo/send-policy.ts).
+ *
+ * @example
+ * isJobOwnedBy(jobId, session.user.id) // true for the job this user started
+ */
+export function isJobOwnedBy(id: string, userId: string): boolean {
+  if (typeof id !== "string" || !UUID.test(id)) return false;
+  return jobs().get(id)?.ownerId === userId;
+}

@@ -13,8 +13,16 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const redirectTo = safeRedirectPath(typeof params.callbackUrl === "string" ? params.callbackUrl : "/");
   if ((await auth())?.user?.id) redirect(redirectTo);
-  // Auth.js sends people here with ?error=CredentialsSignin when its own endpoints refuse them.
-  const initialError = params.error === "CredentialsSignin" ? "Wrong username or password" : params.error ? "Could not sign in; try again." : null;
+  // Auth.js sends people here with ?error=CredentialsSignin (and &code=rate_limited when this
+  // address failed too often, see src/auth.ts) when its own endpoints refuse them.
+  const initialError =
+    params.error === "CredentialsSignin"
+      ? params.code === "rate_limited"
+        ? "Too many failed sign-ins from your address: try again later."
+        : "Wrong username or password"
+      : params.error
+        ? "Could not sign in; try again."
+        : null;
 
   return (
     <section className="card narrow">

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { auth } from "@/auth";
+import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
 import { progressUser, redirectUser } from "next-channels-broadcast/server";
 import { recordTask } from "./registry";
 
@@ -30,6 +31,9 @@ export async function startTask(_previous: StartTaskState): Promise<StartTaskSta
   const session = await auth();
   const userId = session?.user?.id;
   if (!userId) return { status: "error", message: "Sign in to start a task." };
+  // A task sends a dozen frames: starting one counts against the user's send budget.
+  const tooFast = takeSendToken(demoLimiters(), userId);
+  if (tooFast) return { status: "error", message: tooFast };
   const taskId = randomUUID();
   recordTask(taskId, { userId, startedAt: new Date() });
   // Deliberately not awaited: the action answers now, the tabs follow the task over the socket.

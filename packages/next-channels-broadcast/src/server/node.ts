@@ -10,6 +10,7 @@
  */
 export { startNotificationsServer, type StartOptions, type RunningServer } from "./next-server.js";
 export { connectFromEnv, type ConnectFromEnvOptions } from "./connect-from-env.js";
+export { attachGateway, type AttachGatewayOptions } from "./attach.js";
 export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type AckEvent } from "./gateway/index.js";
 export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authjs.js";
 export type { Authenticate, SocketUser } from "./auth/session.js";
@@ -20,7 +21,9 @@ export { createLayerFromEnv, LAYER_ENV_NAMES } from "./layer/from-env.js";
 export { DEFAULT_REDIS_PREFIX } from "./layer/redis-url.js";
 export type { ChannelLayer, LayerListener, LayerStatusListener } from "./layer/types.js";
 export { installRuntime, uninstallRuntime, getRuntime, peekRuntime, closeRuntime, type NotificationsRuntime } from "./runtime.js";
-export { readSettings, DEFAULT_SETTINGS, SETTING_ENV_NAMES, type NotificationSettings } from "./settings.js";
+export { readSettings, DEFAULT_SETTINGS, SETTING_ENV_NAMES, parseIntegerSetting, parseBooleanSetting, type NotificationSettings } from "./settings.js";
+/** The client's address behind `NOTIFICATIONS_TRUSTED_PROXIES` proxies: the same rule the gateway's caps use, for an app's own limits. */
+export { clientAddress } from "./gateway/admission.js";
 export { LAST_ID_PARAM, parseLastId } from "./store/replay.js";
 export type { NotificationStore, StoredNotification, StorableFrame, InboxAck, RevocationSubject, CleanupOptions } from "./store/types.js";
 export { MissingDependencyError } from "./optional.js";

@@ -6,7 +6,8 @@
 import { revalidatePath } from "next/cache";
 import { currentUser } from "@/auth";
 import { addComment, articles, findArticle, MAX_COMMENT_LENGTH } from "@/db";
-import { sendToObject } from "next-channels-broadcast/server";
+import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
+import { issueSubscriptionToken, objectChannel, sendToObject } from "next-channels-broadcast/server";
 
 export interface CommentState {
   status: "idle" | "posted" | "error";
@@ -33,6 +34,9 @@ export async function postComment(articleId: number, _previous: CommentState, fo
   const body = typeof raw === "string" ? raw.trim() : "";
   if (!body) return { status: "error", message: "Write something first.", at };
   if (body.length > MAX_COMMENT_LENGTH) return { status: "error", message: `Keep it under ${MAX_COMMENT_LENGTH} characters.`, at };
+  // Each comment notifies every reader of the article: it counts against the author's send budget.
+  const tooFast = takeSendToken(demoLimiters(), user.id);
+  if (tooFast) return { status: "error", message: tooFast, at };
 
   const comment = await addComment({ articleId: article.id, authorId: user.id, body });
   revalidatePath(`/articles/${article.id}`);
@@ -48,4 +52,15 @@ export async function postComment(articleId: number, _previous: CommentState, fo
     return { status: "posted", message: "Comment posted (readers could not be notified live).", at };
   }
   return { status: "posted", message: "Comment posted.", at };
+}
+
+/**
+ * A fresh subscription token for article `articleId`'s channel (bound by the page), for the
+ * viewer asking now: `<ChannelSubscription getToken>` calls it when the page's token expired
+ * before a reconnect. A deleted article gets no token.
+ */
+export async function articleSubscriptionToken(articleId: number): Promise<string> {
+  const article = await findArticle(articleId);
+  if (!article) throw new Error("This article no longer exists.");
+  return issueSubscriptionToken({ user: (await currentUser()) ?? null, channels: [objectChannel(articles, article.id)] });
 }

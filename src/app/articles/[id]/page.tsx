@@ -4,7 +4,8 @@ import { notFound } from "next/navigation";
 import { currentUser } from "@/auth";
 import { articles, findArticle, listArticles, listComments, MAX_COMMENT_LENGTH } from "@/db";
 import { ChannelSubscription } from "next-channels-broadcast/client";
-import { issueSubscriptionToken, objectChannel } from "next-channels-broadcast/server";
+import { currentWatermark, issueSubscriptionToken, objectChannel } from "next-channels-broadcast/server";
+import { articleSubscriptionToken } from "./actions";
 import { CommentForm } from "./comment-form";
 import { LiveArticle } from "./live-article";
 
@@ -24,18 +25,22 @@ function formatTime(date: Date): string {
 export default async function ArticlePage({ params }: Props) {
   const article = await findArticle((await params).id);
   if (!article) notFound();
+  // The watermark first, then the rows: whatever is sent after it reaches this page when it
+  // subscribes (`since`), so a comment posted while the page rendered is not lost.
+  const since = await currentWatermark();
   const [user, comments, all] = await Promise.all([currentUser(), listComments(article.id), listArticles()]);
 
   // This page's channel, and a short-lived token that lets THIS viewer's socket (or an anonymous
   // one) subscribe to it. <ChannelSubscription> holds it on the layout's socket while the page is
-  // on screen and lets go when the user navigates elsewhere — no new websocket.
+  // on screen and lets go when the user navigates elsewhere — no new websocket. Tokens are
+  // short-lived; `getToken` fetches a fresh one when a reconnect comes after it expired.
   const channel = objectChannel(articles, article.id);
   const token = issueSubscriptionToken({ user: user ?? null, channels: [channel] });
   const others = all.filter((other) => other.id !== article.id);
 
   return (
     <div className="article-layout">
-      <ChannelSubscription token={token} />
+      <ChannelSubscription token={token} since={since} getToken={articleSubscriptionToken.bind(null, article.id)} />
       <article className="card" data-testid="article" data-article-id={article.id}>
         <p className="muted">
           <Link href="/articles">← Articles</Link>

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { currentUser } from "@/auth";
 import { ChannelSubscription, ProgressBar } from "next-channels-broadcast/client";
-import { issueSubscriptionToken } from "next-channels-broadcast/server";
+import { currentWatermark, issueSubscriptionToken } from "next-channels-broadcast/server";
+import { jobSubscriptionToken } from "../actions";
 import { findJobFor } from "../registry";
 
 export const metadata: Metadata = { title: "Job in progress" };
@@ -10,6 +11,8 @@ export const dynamic = "force-dynamic";
 
 export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  // Before reading the job: a redirect sent after this point reaches the page when it subscribes.
+  const since = await currentWatermark();
   const user = await currentUser();
   const job = findJobFor(id, user?.id ?? null);
   if (!job) notFound();
@@ -21,7 +24,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
 
   return (
     <section className="card narrow" data-testid="job" data-job-id={id}>
-      <ChannelSubscription token={token} />
+      <ChannelSubscription token={token} since={since} getToken={jobSubscriptionToken.bind(null, id)} />
       <h1>Job running…</h1>
       <p>
         Progress arrives on the channel <code>{id}</code>. When the job is done the server redirects this page to the result.

@@ -89,6 +89,8 @@ export class Connection implements GroupMember {
   private bufferDepth = 0;
   private pendingAcks: Set<number> | undefined;
   private ackCredit = 0;
+  /** The last inbox id of a full replay page: its ack asks for the next page (see JoinPath.nextInboxPage). */
+  inboxPageEnd: number | null = null;
   private sentBytes = 0;
   private confirmedBytes = 0;
   private pingMarks: PingMark[] | undefined;

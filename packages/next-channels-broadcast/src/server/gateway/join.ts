@@ -10,6 +10,10 @@
  *   4. send the held frames in id order, skipping ids already sent in 3 and progress older than
  *      what 3 sent.
  *
+ * An inbox backlog longer than `inboxReplayMax` goes out one page per join: when the client acks
+ * the last row of a full page, the gateway joins again with no new groups and the page's last id
+ * as the position (`nextInboxPage`), so later pages keep the same order and once-only rules.
+ *
  * Why this order closes every gap: the store is read only once the layer subscription is live,
  * so a row is either committed before the read (and in the replay) or published after the
  * subscription (and in the buffer) — or both, and then sent once. Frames of groups the socket
@@ -81,11 +85,24 @@ export class JoinPath {
         connection.sendStored(JSON.stringify(frame), null, false);
         if (frame.v !== undefined) versions.set(frame.channel, frame.v);
       }
+      // A backlog longer than one page: the next page follows the client's ack of this one's last row.
+      if (batch.inboxMoreAfter !== null) connection.inboxPageEnd = batch.inboxMoreAfter;
       request.onReplayed?.(joined);
       return joined;
     } finally {
       connection.finishBuffering(sentIds, versions);
     }
+  }
+
+  /**
+   * Sends the next page of `connection`'s inbox backlog if `ackedIds` (acks just counted)
+   * include the last row of the page it was sent; otherwise does nothing. Resolves when sent.
+   */
+  async nextInboxPage(connection: Connection, inbox: string, ackedIds: readonly number[]): Promise<void> {
+    const end = connection.inboxPageEnd;
+    if (end === null || !ackedIds.includes(end)) return;
+    connection.inboxPageEnd = null;
+    await this.join(connection, { groups: [], since: end, inbox, inboxAfterSince: true });
   }
 
   /** Leaves `group` (no replay involved). */
@@ -116,7 +133,7 @@ export class JoinPath {
 
   private async owed(request: JoinRequest): Promise<ReplayBatch> {
     const { store, replayTimeoutMs, logger } = this.options;
-    if (!store) return { rows: [], progress: [] };
+    if (!store) return { rows: [], progress: [], inboxMoreAfter: null };
     return fetchReplay(
       store,
       { groups: request.groups, userGroup: request.inbox, lastId: request.since, inboxAfterLastId: request.inboxAfterSince ?? false },

@@ -167,7 +167,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       return version;
     },
 
-    async pendingInbox(userGroup, { limit = settings.inboxReplayMax } = {}) {
+    async pendingInbox(userGroup, { limit = settings.inboxReplayMax, afterId } = {}) {
       if (limit <= 0) return [];
       const rows = await db
         .select(storedColumns)
@@ -177,6 +177,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
             eq(notifications.group, userGroup),
             sql`${notifications.inbox} and ${notifications.ackedAt} is null`,
             gt(notifications.expiresAt, clock()),
+            afterId === undefined ? undefined : gt(notifications.id, afterId),
           ),
         )
         .orderBy(asc(notifications.id))

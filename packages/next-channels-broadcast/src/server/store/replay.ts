@@ -36,7 +36,10 @@ export interface ReplayRequest {
   userGroup: string | null;
   /** The client's position (the last id it accounted for), or null when it gave none. */
   lastId: number | null;
-  /** Send only inbox rows above `lastId` (an outage catch-up: the rest were already delivered). Default false. */
+  /**
+   * Send only inbox rows above `lastId`: an outage catch-up (the rest were already delivered),
+   * or the next page of a backlog longer than `inboxReplayMax`. Default false.
+   */
   inboxAfterLastId?: boolean;
 }
 
@@ -44,22 +47,28 @@ export interface ReplayRequest {
 export interface ReplayBatch {
   rows: StoredNotification[];
   progress: ProgressFrame[];
+  /**
+   * The id of the last inbox row sent when the inbox filled its page (`inboxReplayMax` rows):
+   * more may wait above it, sent once the client acked this page. Null when the page was not full.
+   */
+  inboxMoreAfter: number | null;
 }
 
 /** An empty batch: what a socket gets when there is no store, or the store failed or was too slow. */
-export const EMPTY_REPLAY: ReplayBatch = Object.freeze({ rows: [], progress: [] }) as ReplayBatch;
+export const EMPTY_REPLAY: ReplayBatch = Object.freeze({ rows: [], progress: [], inboxMoreAfter: null }) as ReplayBatch;
 
 /** What the store owes a socket for `request`. */
 export async function replayFor(store: NotificationStore, request: ReplayRequest): Promise<ReplayBatch> {
   const groups = [...new Set(request.groups)];
   const { lastId } = request;
   const [inbox, missed, progress] = await Promise.all([
-    request.userGroup ? store.pendingInbox(request.userGroup) : [],
+    // Filtered in SQL, not after the limit: a page of the oldest rows could be all below `lastId`.
+    request.userGroup ? store.pendingInbox(request.userGroup, request.inboxAfterLastId && lastId !== null ? { afterId: lastId } : {}) : [],
     lastId !== null && groups.length > 0 ? store.missedSince(groups, lastId) : [],
     groups.length > 0 ? store.latestProgress(groups) : [],
   ]);
-  const owedInbox = request.inboxAfterLastId && lastId !== null ? inbox.filter((row) => row.id > lastId) : inbox;
-  const rows = [...owedInbox, ...missed].sort((a, b) => a.id - b.id);
+  const rows = [...inbox, ...missed].sort((a, b) => a.id - b.id);
   const unique = rows.filter((row, index) => index === 0 || rows[index - 1]!.id !== row.id);
-  return { rows: unique, progress };
+  const inboxMoreAfter = inbox.length > 0 && inbox.length >= store.settings.inboxReplayMax ? inbox.at(-1)!.id : null;
+  return { rows: unique, progress, inboxMoreAfter };
 }

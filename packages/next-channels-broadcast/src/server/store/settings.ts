@@ -18,7 +18,7 @@ export interface StoreSettings {
   recoveryWindowMs: number;
   /** At most this many missed rows are recovered per connect (the newest). `NOTIFICATIONS_RECOVERY_MAX_MESSAGES`, default 100. */
   recoveryMaxMessages: number;
-  /** At most this many pending inbox rows are replayed per connect (the oldest). `NOTIFICATIONS_INBOX_REPLAY_MAX`, default 100. */
+  /** Pending inbox rows replayed per page (the oldest first; the next page follows the ack of the last). `NOTIFICATIONS_INBOX_REPLAY_MAX`, default 100. */
   inboxReplayMax: number;
   /** How often expired rows are deleted. `NOTIFICATIONS_CLEANUP_INTERVAL_MS`, default 5 minutes. */
   cleanupIntervalMs: number;

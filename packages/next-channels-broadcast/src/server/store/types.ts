@@ -61,8 +61,11 @@ export interface NotificationStore {
   save(group: string, frame: StorableFrame, options: SaveOptions): Promise<number>;
   /** Replaces the latest progress of `group`; returns its new version (one more than the last, across processes). */
   saveProgress(group: string, frame: ProgressFrame): Promise<number>;
-  /** Unacknowledged, unexpired inbox rows of one user group, oldest first, at most `limit` (default `inboxReplayMax`). */
-  pendingInbox(userGroup: string, options?: { limit?: number }): Promise<StoredNotification[]>;
+  /**
+   * Unacknowledged, unexpired inbox rows of one user group, oldest first, at most `limit`
+   * (default `inboxReplayMax`); with `afterId`, only rows above it (the next page of a backlog).
+   */
+  pendingInbox(userGroup: string, options?: { limit?: number; afterId?: number }): Promise<StoredNotification[]>;
   /**
    * Non-inbox rows of `groups` with an id above `afterId`, created within the recovery window:
    * the newest `limit` of them, in id order.
