@@ -12,6 +12,7 @@ let app: AppServer;
 let contexts: BrowserContext[] = [];
 
 test.beforeAll(async () => {
+  test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
   app = await startAppServer({ users: ["alice", "bob", "carol"] });
 });
 test.afterAll(async () => {

@@ -26,6 +26,7 @@ async function cast(browser: Browser) {
 
 test.describe("audiences (anonymous on)", () => {
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     // Both send to every audience, which only admins may do.
     app = await startAppServer({ users: ["alice", "bob"], env: { ENABLE_ANONYMOUS: "true", DEMO_ADMIN_USERNAMES: "alice,bob" } });
   });
@@ -91,6 +92,7 @@ test.describe("audiences (anonymous on)", () => {
 
 test.describe("anonymous off (the default)", () => {
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ users: ["alice"] });
   });
   test.afterAll(async () => {
@@ -115,6 +117,7 @@ test.describe("anonymous off (the default)", () => {
 
 test.describe("the long task", () => {
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ users: ["alice"] });
   });
   test.afterAll(async () => {

@@ -42,6 +42,7 @@ function expectAdvancing(seen: number[]): void {
 test.describe("jobs (anonymous off, the default)", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ users: ["alice", "bob"] });
   });
   test.afterAll(async () => {
@@ -75,6 +76,7 @@ test.describe("jobs (anonymous off, the default)", () => {
 test.describe("jobs (anonymous on)", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ env: { ENABLE_ANONYMOUS: "true" } });
   });
   test.afterAll(async () => {

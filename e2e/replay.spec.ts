@@ -154,6 +154,7 @@ async function bobPage(browser: Browser): Promise<Page> {
 
 test.describe("replay and recovery (PGlite)", () => {
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     // bob sends to alice and to everyone, which only admins may do.
     app = await startAppServer({ users: ["alice", "bob"], env: { DEMO_ADMIN_USERNAMES: "bob" } });
   });

@@ -32,6 +32,7 @@ async function expectReconnected(page: Page, sockets: string[], count: number): 
 test.describe("sign-out (anonymous on)", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ users: ["alice", "bob"], env: { ENABLE_ANONYMOUS: "true", DEMO_ADMIN_USERNAMES: "bob" } });
   });
   test.afterAll(async () => {
@@ -82,6 +83,7 @@ test.describe("sign-out (anonymous on)", () => {
 test.describe("sign-out (anonymous off)", () => {
   let app: AppServer;
   test.beforeAll(async () => {
+    test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
     app = await startAppServer({ users: ["alice", "bob"], env: { DEMO_ADMIN_USERNAMES: "bob" } });
   });
   test.afterAll(async () => {

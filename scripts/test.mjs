@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The whole test suite, as `npm test` runs it:
- *   build the package → type-check → lint → vitest (unit, integration, store, layers) → next build → Playwright.
+ *   build the package → type-check → type tests of the public entries → lint → vitest (unit, integration, store, layers) → next build → Playwright.
  * Prints one closing line "N passed, N failed, N skipped". With CI=true a skipped test is a
  * failure: CI must prove every service-backed test ran.
  *
@@ -60,6 +60,8 @@ if (!kitBuilt) {
 
 if (!args.has("--only-e2e")) {
   step("type-check", bin("tsc"), ["--noEmit", "-p", "."]);
+  // What compiles and what must not, against the built declarations (see test/types/).
+  step("type tests", bin("tsc"), ["-p", join("test", "types", "tsconfig.json")]);
   step("lint", bin("eslint"), ["--max-warnings", "0", "."]);
   const vitestReport = join(reports, "vitest.json");
   step("vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${vitestReport}`]);

@@ -84,6 +84,16 @@ function signalTree(pid: number, signal: NodeJS.Signals): number[] {
   return tree;
 }
 
+/**
+ * Every server process this worker started and has not stopped. A start-up hook that times out
+ * abandons its `await`, not the process: without this, its `tsx server.ts` tree would outlive the
+ * Playwright worker (reparented to PID 1) and keep a port and a core busy for the next specs.
+ */
+const launched = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of launched) if (child.pid !== undefined) signalTree(child.pid, "SIGKILL");
+});
+
 export interface AppServer {
   url: string;
   dataDir: string;
@@ -154,6 +164,8 @@ export async function startAppServer(options: { users?: string[]; env?: Record<s
     new Promise<void>((resolve, reject) => {
       const started = spawn("node_modules/.bin/tsx", ["server.ts"], { env: { ...inheritedEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
       child = started;
+      launched.add(started);
+      started.once("exit", () => launched.delete(started));
       const timer = setTimeout(() => {
         // Not left running behind a failed start.
         started.kill("SIGKILL");

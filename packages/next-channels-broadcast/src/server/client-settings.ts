@@ -3,6 +3,7 @@
  * root layout can pass it to `<NotificationsProvider>`.
  */
 import { getRuntime } from "./runtime.js";
+import type { NotificationSettings } from "./settings.js";
 
 export interface ClientSettings {
   /** Websocket path, e.g. `/ws/notifications`. */
@@ -19,6 +20,15 @@ export interface ClientSettings {
  * return <NotificationsProvider userId={session?.user?.id ?? null} path={path} anonymousEnabled={anonymousEnabled}>…;
  */
 export function getClientSettings(): ClientSettings {
-  const { settings } = getRuntime();
+  return clientSettingsOf(getRuntime().settings);
+}
+
+/**
+ * The client settings of given server settings (an instance's `getClientSettings` uses it).
+ *
+ * @example
+ * clientSettingsOf(readSettings({}, { enableAnonymous: true })) // { path: "/ws/notifications", anonymousEnabled: true }
+ */
+export function clientSettingsOf(settings: NotificationSettings): ClientSettings {
   return { path: settings.path, anonymousEnabled: settings.enableAnonymous };
 }

@@ -32,7 +32,8 @@ export {
   checkIdempotencyKey,
   MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "./send.js";
-export type { Payload, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef } from "./send.js";
+export type { Payload, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef, SendApi } from "./send.js";
+export { createNotifications, defaultNotifications, type CreateNotificationsOptions, type Notifications } from "./instance.js";
 export { getClientSettings, type ClientSettings } from "./client-settings.js";
 export { reauthenticateUser, revokeSession, revokeUserSessions, isSessionRevoked, DEFAULT_REVOCATION_TTL_MS, type RevokeOptions } from "./sessions.js";
 export { closeRuntime } from "./runtime.js";

@@ -22,7 +22,9 @@ import { createGateway, type Gateway, type GatewayOptions } from "./gateway/inde
 import { createLayerFromEnv } from "./layer/from-env.js";
 import type { ChannelLayer } from "./layer/types.js";
 import { loadOptional } from "./optional.js";
-import { installRuntime, uninstallRuntime } from "./runtime.js";
+import { InvalidSettingError } from "../shared/errors.js";
+import type { Notifications } from "./instance.js";
+import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "./runtime.js";
 import { readSettings, type NotificationSettings } from "./settings.js";
 import type { NotificationStore } from "./store/types.js";
 
@@ -58,6 +60,14 @@ export interface StartOptions {
    * none. Its cleanup runs while the server runs; the database itself stays the caller's to close.
    */
   store?: NotificationStore;
+  /**
+   * An explicit instance (`createNotifications()`) to serve instead of one built from the
+   * environment: its settings, layer, store, `authenticate` and `authorizer` are used (so
+   * `settings`, `layer` and `store` must not be given too), and it becomes the process default
+   * while the server runs, so the top-level `sendToUser` & co. in Next's bundle reach it. Its layer
+   * and store stay the instance's to close (`notifications.close()`).
+   */
+  notifications?: Notifications;
 }
 
 export interface RunningServer {
@@ -89,6 +99,26 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+/** The runtime to serve: the given instance's, or one built from the environment and the options. */
+async function runtimeFor(options: StartOptions): Promise<{ runtime: NotificationsRuntime; ownsLayer: boolean }> {
+  if (options.notifications) {
+    for (const name of ["settings", "layer", "store"] as const) {
+      if (options[name] !== undefined) throw new InvalidSettingError(name, "comes from `notifications`; give one or the other to startNotificationsServer, not both.");
+    }
+    const runtime = options.notifications.runtime;
+    const withHooks = { ...runtime, authenticate: options.authenticate ?? runtime.authenticate, authorizer: options.authorizer ?? runtime.authorizer };
+    return { runtime: withHooks, ownsLayer: false };
+  }
+  const settings = readSettings(process.env, options.settings);
+  const layer = options.layer ?? (await createLayerFromEnv(process.env));
+  // Revocations made by server actions in this process are known to its gateway at once; with a
+  // store they also reach every other process and outlive restarts.
+  const revocations = createRevocationList({ store: options.store });
+  const runtime: NotificationsRuntime = { settings, layer, store: options.store, revocations, authorizer: options.authorizer };
+  if (options.authenticate) runtime.authenticate = options.authenticate;
+  return { runtime, ownsLayer: true };
+}
+
 /**
  * Starts Next.js with the notifications gateway. This is all `server.ts` needs.
  *
@@ -102,22 +132,15 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   if (options.loadEnv !== false) nextEnv.loadEnvConfig(options.dir ?? process.cwd(), dev, { info: () => undefined, error: console.error });
   const hostname = options.hostname ?? process.env.HOSTNAME ?? "localhost";
   const port = options.port ?? parsePort(process.env.PORT);
-  const settings = readSettings(process.env, options.settings);
+  const { runtime, ownsLayer } = await runtimeFor(options);
+  const { settings, layer } = runtime;
   warnAboutAuthjs(dev);
-  const layer = options.layer ?? (await createLayerFromEnv(process.env));
-  // Revocations made by server actions in this process are known to its gateway at once; with a
-  // store they also reach every other process and outlive restarts.
-  const revocations = createRevocationList({ store: options.store });
-  const runtime = installRuntime({ settings, layer, store: options.store, revocations });
-  const stopCleanup = options.store?.startCleanup();
+  installRuntime(runtime);
+  const stopCleanup = runtime.store?.startCleanup();
   const gateway = createGateway({
-    settings,
-    layer,
-    authenticate: options.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
-    authorizer: options.authorizer,
+    notifications: { runtime },
+    authenticate: runtime.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
     onAck: options.onAck,
-    store: options.store,
-    revocations,
   });
 
   const nextUpgrades = new EventEmitter();
@@ -168,7 +191,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
         server.closeAllConnections();
         await stopped;
         await app.close().catch(() => undefined);
-        await layer.close();
+        if (ownsLayer) await layer.close();
         stopCleanup?.();
         uninstallRuntime(runtime);
       })();

@@ -10,6 +10,7 @@
  */
 export { startNotificationsServer, type StartOptions, type RunningServer } from "./next-server.js";
 export { connectFromEnv, type ConnectFromEnvOptions } from "./connect-from-env.js";
+export { attachGateway, type AttachGatewayOptions } from "./attach.js";
 export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type AckEvent } from "./gateway/index.js";
 export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authjs.js";
 export type { Authenticate, SocketUser } from "./auth/session.js";

@@ -9,7 +9,9 @@
  * Redis, a database driver or `ws`. The runtime is installed by `startNotificationsServer` (the
  * custom server) or by `connectFromEnv()` (a worker), both in `next-channels-broadcast/node`.
  */
+import type { Authorizer } from "./auth/authorizer.js";
 import type { RevocationList } from "./auth/revocation.js";
+import type { Authenticate } from "./auth/session.js";
 import { createMemoryLayer } from "./layer/memory.js";
 import type { ChannelLayer } from "./layer/types.js";
 import { readSettings, type NotificationSettings } from "./settings.js";
@@ -25,6 +27,12 @@ export interface NotificationsRuntime {
    * this process knows at once even without a store). Set by `startNotificationsServer`.
    */
   revocations?: RevocationList;
+  /** Who is behind a websocket handshake, for a gateway made from this runtime. Default: the gateway's. */
+  authenticate?: Authenticate;
+  /** Decides client-requested channels, for a gateway made from this runtime. Default: deny all. */
+  authorizer?: Authorizer;
+  /** Key of subscription tokens (issued and checked). Default: `AUTH_SECRET`. */
+  tokenSecret?: string;
 }
 
 const RUNTIME_KEY = Symbol.for("next-channels-broadcast.runtime");
@@ -49,28 +57,18 @@ export function uninstallRuntime(runtime?: NotificationsRuntime): void {
   if (!runtime || holder[RUNTIME_KEY] === runtime) delete holder[RUNTIME_KEY];
 }
 
-let warnedNoGateway = false;
-
 /**
  * The runtime in use: the one `startNotificationsServer` (server.ts) or `connectFromEnv()` (a
- * worker) installed. When none was, a send would reach nobody — `next dev` / `next start` without
- * the custom server, or a script that forgot `connectFromEnv()` — so a process-local runtime (the
- * in-memory layer, no store) stands in and, in development, one warning says what is wrong.
+ * worker) installed. When none was — `next dev` / `next start` without the custom server, or a
+ * script that forgot `connectFromEnv()` — a process-local runtime (the in-memory layer, no store)
+ * stands in; its first send warns in development that it reaches nobody (see `reach.ts`).
  *
  * @example
  * const { settings, layer, store } = getRuntime();
  * console.log(`${layer.kind} layer, ${store ? "stored" : "live-only"} sends, anonymous ${settings.enableAnonymous ? "on" : "off"}`);
  */
 export function getRuntime(): NotificationsRuntime {
-  const existing = holder[RUNTIME_KEY];
-  if (existing) return existing;
-  if (process.env.NODE_ENV !== "production" && !warnedNoGateway) {
-    warnedNoGateway = true;
-    console.warn(
-      "[notifications] No notifications gateway runs in this process, so sends reach nobody. Start the app with its custom server (`npm run dev` → `tsx server.ts`, not `next dev`); in a worker or script call `await connectFromEnv()` from \"next-channels-broadcast/node\" first.",
-    );
-  }
-  return installRuntime({ settings: readSettings(), layer: createMemoryLayer() });
+  return holder[RUNTIME_KEY] ?? installRuntime({ settings: readSettings(), layer: createMemoryLayer() });
 }
 
 /**

@@ -1,11 +1,16 @@
 /**
  * The send API: one general `notify(target, payload)` and the 18 audience × kind shortcuts.
  * Each returns whether it sent; a disabled audience is a no-op that reports so.
+ *
+ * One mechanism for every instance: `createSendApi(runtimeOf)` binds the functions to a runtime
+ * (an explicit `createNotifications()` instance binds its own; the exported functions below are
+ * the default instance's, bound to the process runtime `getRuntime()`).
  */
 import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors.js";
 import type { Level, NotificationFrame } from "../shared/protocol.js";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
 import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload.js";
+import { warnIfUnreachable } from "./reach.js";
 import { getRuntime, type NotificationsRuntime } from "./runtime.js";
 import { storedWireText } from "./store/wire.js";
 import { audienceGate, type AudienceKind } from "./settings.js";
@@ -123,6 +128,7 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
   const idempotencyKey = checkIdempotencyKey((options as SendOptions | null | undefined)?.idempotencyKey);
   const gate = audienceGate(runtime.settings, audience);
   if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
+  warnIfUnreachable(runtime.layer, runtime.store, group);
   const { text, id } = await storeFirst(runtime, audience, group, frame, idempotencyKey);
   try {
     await runtime.layer.publish(group, text);
@@ -136,6 +142,104 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
 }
 
 /**
+ * The send functions of one instance. The package's top-level `notify`, `sendToUser`, … are the
+ * default instance's (`getRuntime()`); `createNotifications()` returns an object with the same
+ * functions bound to its own layer, store and settings.
+ */
+export interface SendApi {
+  /**
+   * Sends a message, redirect or progress update to any audience.
+   * @example await notifications.notify({ user: session.user.id }, { message: "Import finished", level: "success" });
+   */
+  notify(target: Target, payload: Payload, options?: SendOptions): Promise<SendResult>;
+  /** The largest stored notification id, or null without a store. @example const watermark = await notifications.currentWatermark(); */
+  currentWatermark(): Promise<number | null>;
+  /** Message to every tab (`ENABLE_ALL`). @example await notifications.sendToAll("Maintenance at 18:00", { level: "warning" }); */
+  sendToAll(text: string, options?: MessageOptions): Promise<boolean>;
+  /** Message to every signed-in tab. @example await notifications.sendToAuthenticated("New feature: exports"); */
+  sendToAuthenticated(text: string, options?: MessageOptions): Promise<boolean>;
+  /** Message to every anonymous tab. @example await notifications.sendToAnonymous("Sign up to save your work"); */
+  sendToAnonymous(text: string, options?: MessageOptions): Promise<boolean>;
+  /** Message to every tab of one user. @example await notifications.sendToUser(alice.id, "Your import finished!", { level: "success" }); */
+  sendToUser(user: UserRef, text: string, options?: MessageOptions): Promise<boolean>;
+  /** Message on the pages of one row. @example await notifications.sendToObject("articles-42", "New comment"); */
+  sendToObject(object: ObjectRef, text: string, options?: MessageOptions): Promise<boolean>;
+  /** Message on a raw channel. @example await notifications.sendToChannel(jobId, "Job queued"); */
+  sendToChannel(channel: string, text: string, options?: MessageOptions): Promise<boolean>;
+  /** Moves every tab. @example await notifications.redirectAll("/maintenance"); */
+  redirectAll(url: string): Promise<boolean>;
+  /** Moves every signed-in tab. @example await notifications.redirectAuthenticated("/terms"); */
+  redirectAuthenticated(url: string): Promise<boolean>;
+  /** Moves every anonymous tab. @example await notifications.redirectAnonymous("/signin"); */
+  redirectAnonymous(url: string): Promise<boolean>;
+  /** Moves every tab of one user. @example await notifications.redirectUser(alice.id, `/reports/${id}`); */
+  redirectUser(user: UserRef, url: string): Promise<boolean>;
+  /** Moves the pages of one row. @example await notifications.redirectObject("articles-42", "/articles"); */
+  redirectObject(object: ObjectRef, url: string): Promise<boolean>;
+  /** Moves the sockets on a channel. @example await notifications.redirectChannel(jobId, `/jobs/${jobId}/result`); */
+  redirectChannel(channel: string, url: string): Promise<boolean>;
+  /** Progress to every tab. @example await notifications.progressAll(42); */
+  progressAll(percent: number | string): Promise<boolean>;
+  /** Progress to every signed-in tab. @example await notifications.progressAuthenticated(10); */
+  progressAuthenticated(percent: number | string): Promise<boolean>;
+  /** Progress to every anonymous tab. @example await notifications.progressAnonymous("50%"); */
+  progressAnonymous(percent: number | string): Promise<boolean>;
+  /** Progress to every tab of one user. @example await notifications.progressUser(alice.id, 42); */
+  progressUser(user: UserRef, percent: number | string): Promise<boolean>;
+  /** Progress on the pages of one row. @example await notifications.progressObject("imports-7", 80); */
+  progressObject(object: ObjectRef, percent: number | string): Promise<boolean>;
+  /** Progress on a channel. @example await notifications.progressChannel(jobId, "33.5%"); */
+  progressChannel(channel: string, percent: number | string): Promise<boolean>;
+}
+
+async function sent(result: Promise<SendResult>): Promise<boolean> {
+  return (await result).sent;
+}
+
+/**
+ * The send functions bound to `runtimeOf()` (called once per send, so the default instance follows
+ * whatever runtime is installed at the time of the send).
+ *
+ * @example
+ * const api = createSendApi(() => runtime);
+ * await api.sendToUser("42", "Hello");
+ */
+export function createSendApi(runtimeOf: () => NotificationsRuntime): SendApi {
+  const notify = (target: Target, payload: Payload, options?: SendOptions) => notifyWith(runtimeOf(), target, payload, options);
+  const message = (target: Target, text: string, options?: MessageOptions) => sent(notify(target, { ...options, message: text }));
+  const redirect = (target: Target, url: string) => sent(notify(target, { redirect: url }));
+  const progress = (target: Target, percent: number | string) => sent(notify(target, { progress: percent }));
+  return {
+    notify,
+    async currentWatermark() {
+      const store = runtimeOf().store;
+      return store ? store.currentWatermark() : null;
+    },
+    sendToAll: (text, options) => message("all", text, options),
+    sendToAuthenticated: (text, options) => message("authenticated", text, options),
+    sendToAnonymous: (text, options) => message("anonymous", text, options),
+    sendToUser: (user, text, options) => message({ user }, text, options),
+    sendToObject: (object, text, options) => message({ object }, text, options),
+    sendToChannel: (channel, text, options) => message({ channel }, text, options),
+    redirectAll: (url) => redirect("all", url),
+    redirectAuthenticated: (url) => redirect("authenticated", url),
+    redirectAnonymous: (url) => redirect("anonymous", url),
+    redirectUser: (user, url) => redirect({ user }, url),
+    redirectObject: (object, url) => redirect({ object }, url),
+    redirectChannel: (channel, url) => redirect({ channel }, url),
+    progressAll: (percent) => progress("all", percent),
+    progressAuthenticated: (percent) => progress("authenticated", percent),
+    progressAnonymous: (percent) => progress("anonymous", percent),
+    progressUser: (user, percent) => progress({ user }, percent),
+    progressObject: (object, percent) => progress({ object }, percent),
+    progressChannel: (channel, percent) => progress({ channel }, percent),
+  };
+}
+
+/** The default instance's send functions: bound to the process runtime, read at each send. */
+const defaults = createSendApi(getRuntime);
+
+/**
  * The largest stored notification id, or null without a store. A server-rendered page hands it
  * to its client, which connects with `?lastId=<watermark>` so a message sent between rendering
  * and subscribing is recovered.
@@ -143,9 +247,8 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
  * @example
  * const watermark = await currentWatermark(); // pass to <NotificationsProvider initialLastId={watermark ?? undefined}>
  */
-export async function currentWatermark(): Promise<number | null> {
-  const store = getRuntime().store;
-  return store ? store.currentWatermark() : null;
+export function currentWatermark(): Promise<number | null> {
+  return defaults.currentWatermark();
 }
 
 /**
@@ -159,11 +262,7 @@ export async function currentWatermark(): Promise<number | null> {
  * await notify({ user: order.userId }, { message: "Order shipped" }, { idempotencyKey: `order-${order.id}-shipped` });
  */
 export function notify(target: Target, payload: Payload, options?: SendOptions): Promise<SendResult> {
-  return notifyWith(getRuntime(), target, payload, options);
-}
-
-async function sent(result: Promise<SendResult>): Promise<boolean> {
-  return (await result).sent;
+  return defaults.notify(target, payload, options);
 }
 
 /* --------------------------------------------------------------------------- messages */
@@ -173,7 +272,7 @@ async function sent(result: Promise<SendResult>): Promise<boolean> {
  * @example await sendToAll("Maintenance at 18:00", { level: "warning" });
  */
 export function sendToAll(text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify("all", { ...options, message: text }));
+  return defaults.sendToAll(text, options);
 }
 
 /**
@@ -181,7 +280,7 @@ export function sendToAll(text: string, options?: MessageOptions): Promise<boole
  * @example await sendToAuthenticated("New feature: exports");
  */
 export function sendToAuthenticated(text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify("authenticated", { ...options, message: text }));
+  return defaults.sendToAuthenticated(text, options);
 }
 
 /**
@@ -189,7 +288,7 @@ export function sendToAuthenticated(text: string, options?: MessageOptions): Pro
  * @example await sendToAnonymous("Sign up to save your work");
  */
 export function sendToAnonymous(text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify("anonymous", { ...options, message: text }));
+  return defaults.sendToAnonymous(text, options);
 }
 
 /**
@@ -197,7 +296,7 @@ export function sendToAnonymous(text: string, options?: MessageOptions): Promise
  * @example await sendToUser(alice.id, "Your import finished!", { level: "success" });
  */
 export function sendToUser(user: UserRef, text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify({ user }, { ...options, message: text }));
+  return defaults.sendToUser(user, text, options);
 }
 
 /**
@@ -205,7 +304,7 @@ export function sendToUser(user: UserRef, text: string, options?: MessageOptions
  * @example await sendToObject("articles-42", "New comment");
  */
 export function sendToObject(object: ObjectRef, text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify({ object }, { ...options, message: text }));
+  return defaults.sendToObject(object, text, options);
 }
 
 /**
@@ -213,69 +312,69 @@ export function sendToObject(object: ObjectRef, text: string, options?: MessageO
  * @example await sendToChannel(jobId, "Job queued");
  */
 export function sendToChannel(channel: string, text: string, options?: MessageOptions): Promise<boolean> {
-  return sent(notify({ channel }, { ...options, message: text }));
+  return defaults.sendToChannel(channel, text, options);
 }
 
 /* -------------------------------------------------------------------------- redirects */
 
 /** Moves every tab to `url` (same-origin only in the browser). @example await redirectAll("/maintenance"); */
 export function redirectAll(url: string): Promise<boolean> {
-  return sent(notify("all", { redirect: url }));
+  return defaults.redirectAll(url);
 }
 
 /** Moves every signed-in tab to `url`. @example await redirectAuthenticated("/terms"); */
 export function redirectAuthenticated(url: string): Promise<boolean> {
-  return sent(notify("authenticated", { redirect: url }));
+  return defaults.redirectAuthenticated(url);
 }
 
 /** Moves every anonymous tab to `url`. @example await redirectAnonymous("/signin"); */
 export function redirectAnonymous(url: string): Promise<boolean> {
-  return sent(notify("anonymous", { redirect: url }));
+  return defaults.redirectAnonymous(url);
 }
 
 /** Moves every tab of one user to `url`. @example await redirectUser(alice.id, `/reports/${id}`); */
 export function redirectUser(user: UserRef, url: string): Promise<boolean> {
-  return sent(notify({ user }, { redirect: url }));
+  return defaults.redirectUser(user, url);
 }
 
 /** Moves the pages of one row to `url`. @example await redirectObject("articles-42", "/articles"); */
 export function redirectObject(object: ObjectRef, url: string): Promise<boolean> {
-  return sent(notify({ object }, { redirect: url }));
+  return defaults.redirectObject(object, url);
 }
 
 /** Moves the sockets on a channel to `url`. @example await redirectChannel(jobId, `/jobs/${jobId}/result`); */
 export function redirectChannel(channel: string, url: string): Promise<boolean> {
-  return sent(notify({ channel }, { redirect: url }));
+  return defaults.redirectChannel(channel, url);
 }
 
 /* --------------------------------------------------------------------------- progress */
 
 /** Reports progress to every tab. `42`, `33.5` and `"73%"` are accepted. @example await progressAll(42); */
 export function progressAll(percent: number | string): Promise<boolean> {
-  return sent(notify("all", { progress: percent }));
+  return defaults.progressAll(percent);
 }
 
 /** Reports progress to every signed-in tab. @example await progressAuthenticated(10); */
 export function progressAuthenticated(percent: number | string): Promise<boolean> {
-  return sent(notify("authenticated", { progress: percent }));
+  return defaults.progressAuthenticated(percent);
 }
 
 /** Reports progress to every anonymous tab. @example await progressAnonymous("50%"); */
 export function progressAnonymous(percent: number | string): Promise<boolean> {
-  return sent(notify("anonymous", { progress: percent }));
+  return defaults.progressAnonymous(percent);
 }
 
 /** Reports progress to every tab of one user. @example await progressUser(alice.id, 42); */
 export function progressUser(user: UserRef, percent: number | string): Promise<boolean> {
-  return sent(notify({ user }, { progress: percent }));
+  return defaults.progressUser(user, percent);
 }
 
 /** Reports progress on the pages of one row. @example await progressObject("imports-7", 80); */
 export function progressObject(object: ObjectRef, percent: number | string): Promise<boolean> {
-  return sent(notify({ object }, { progress: percent }));
+  return defaults.progressObject(object, percent);
 }
 
 /** Reports progress on a channel. @example await progressChannel(jobId, "33.5%"); */
 export function progressChannel(channel: string, percent: number | string): Promise<boolean> {
-  return sent(notify({ channel }, { progress: percent }));
+  return defaults.progressChannel(channel, percent);
 }

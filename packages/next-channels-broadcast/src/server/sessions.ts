@@ -1,5 +1,8 @@
 /**
  * Session changes the gateway must hear about.
+ *
+ * Each function exists once, taking its runtime (`…With(runtime, …)`); the exported ones are the
+ * default instance's (`getRuntime()`), and `createNotifications()` binds the same ones to its own.
  */
 import { userGroup } from "../shared/channels.js";
 import { InvalidNotificationError, PublishError, StoreError } from "../shared/errors.js";
@@ -32,8 +35,13 @@ import { getRuntime, type NotificationsRuntime } from "./runtime.js";
  *   redirect("/");
  * }
  */
-export async function reauthenticateUser(user: UserRef): Promise<void> {
-  await publishControl(getRuntime(), userGroup(userIdOf(user)), CONTROL_REAUTHENTICATE);
+export function reauthenticateUser(user: UserRef): Promise<void> {
+  return reauthenticateUserWith(getRuntime(), user);
+}
+
+/** `reauthenticateUser` through `runtime`. @example await reauthenticateUserWith(notifications.runtime, userId); */
+export async function reauthenticateUserWith(runtime: NotificationsRuntime, user: UserRef): Promise<void> {
+  await publishControl(runtime, userGroup(userIdOf(user)), CONTROL_REAUTHENTICATE);
 }
 
 async function publishControl(runtime: NotificationsRuntime, group: string, action: string): Promise<void> {
@@ -88,8 +96,12 @@ function checkSessionId(sessionId: unknown): string {
  *   }
  * }
  */
-export async function revokeSession(session: { userId: UserRef; sessionId: string }, options: RevokeOptions = {}): Promise<void> {
-  const runtime = getRuntime();
+export function revokeSession(session: { userId: UserRef; sessionId: string }, options: RevokeOptions = {}): Promise<void> {
+  return revokeSessionWith(getRuntime(), session, options);
+}
+
+/** `revokeSession` through `runtime`. @example await revokeSessionWith(notifications.runtime, { userId, sessionId }); */
+export async function revokeSessionWith(runtime: NotificationsRuntime, session: { userId: UserRef; sessionId: string }, options: RevokeOptions = {}): Promise<void> {
   const userId = userIdOf(session.userId);
   const sessionId = checkSessionId(session.sessionId);
   await recordRevocation(runtime, { sessionId }, checkTtl(options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS));
@@ -105,8 +117,12 @@ export async function revokeSession(session: { userId: UserRef; sessionId: strin
  * await db.delete(users).where(eq(users.id, id));
  * await revokeUserSessions(id);
  */
-export async function revokeUserSessions(user: UserRef, options: RevokeOptions = {}): Promise<void> {
-  const runtime = getRuntime();
+export function revokeUserSessions(user: UserRef, options: RevokeOptions = {}): Promise<void> {
+  return revokeUserSessionsWith(getRuntime(), user, options);
+}
+
+/** `revokeUserSessions` through `runtime`. @example await revokeUserSessionsWith(notifications.runtime, userId); */
+export async function revokeUserSessionsWith(runtime: NotificationsRuntime, user: UserRef, options: RevokeOptions = {}): Promise<void> {
   const userId = userIdOf(user);
   await recordRevocation(runtime, { userId }, checkTtl(options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS));
   await publishControl(runtime, userGroup(userId), CONTROL_REAUTHENTICATE);
@@ -136,8 +152,12 @@ async function recordRevocation(runtime: NotificationsRuntime, subject: Revocati
  *   return token;
  * }
  */
-export async function isSessionRevoked(session: { userId: UserRef; sessionId?: string | null; issuedAt?: number | null }): Promise<boolean> {
-  const runtime = getRuntime();
+export function isSessionRevoked(session: { userId: UserRef; sessionId?: string | null; issuedAt?: number | null }): Promise<boolean> {
+  return isSessionRevokedWith(getRuntime(), session);
+}
+
+/** `isSessionRevoked` through `runtime`. @example await isSessionRevokedWith(notifications.runtime, { userId: "42", sessionId: "s1" }); */
+export async function isSessionRevokedWith(runtime: NotificationsRuntime, session: { userId: UserRef; sessionId?: string | null; issuedAt?: number | null }): Promise<boolean> {
   const list = runtime.revocations ?? (runtime.store ? createRevocationList({ store: runtime.store }) : undefined);
   if (!list) return false;
   const user = { id: userIdOf(session.userId), expiresAt: null, sessionId: session.sessionId ?? null, issuedAt: session.issuedAt ?? null };

@@ -15,6 +15,9 @@ import { denyAll, type Authorizer } from "../auth/authorizer.js";
 import type { RevocationList } from "../auth/revocation.js";
 import { createMemoryLayer } from "../layer/memory.js";
 import type { ChannelLayer } from "../layer/types.js";
+import { InvalidSettingError } from "../../shared/errors.js";
+import { markGatewayListening } from "../reach.js";
+import type { NotificationsRuntime } from "../runtime.js";
 import { readSettings, type NotificationSettings } from "../settings.js";
 import { LAST_ID_PARAM, parseLastId } from "../store/replay.js";
 import type { NotificationStore } from "../store/types.js";
@@ -49,6 +52,13 @@ export interface AckEvent {
 }
 
 export interface GatewayOptions {
+  /**
+   * The instance this gateway serves (`createNotifications()`, or `defaultNotifications`): its
+   * settings, layer, store, revocations, `authenticate`, `authorizer` and token key. Then
+   * `settings`, `layer`, `store` and `revocations` must not be given too; `authenticate`,
+   * `authorizer` and `tokenSecret` given here override the instance's.
+   */
+  notifications?: { readonly runtime: NotificationsRuntime };
   /** Defaults to `readSettings()` (environment). */
   settings?: NotificationSettings;
   /** Defaults to a new in-memory layer. */
@@ -125,6 +135,25 @@ export function trustedGroups(settings: NotificationSettings, user: SocketUser |
   return groups;
 }
 
+/** The options with an instance's runtime spread into them (`GatewayOptions.notifications`). */
+function fromInstance(options: GatewayOptions): GatewayOptions {
+  if (!options.notifications) return options;
+  for (const name of ["settings", "layer", "store", "revocations"] as const) {
+    if (options[name] !== undefined) throw new InvalidSettingError(name, "comes from `notifications`; give one or the other to createGateway, not both.");
+  }
+  const runtime = options.notifications.runtime;
+  return {
+    ...options,
+    settings: runtime.settings,
+    layer: runtime.layer,
+    store: runtime.store,
+    revocations: runtime.revocations,
+    authenticate: options.authenticate ?? runtime.authenticate,
+    authorizer: options.authorizer ?? runtime.authorizer,
+    tokenSecret: options.tokenSecret ?? runtime.tokenSecret,
+  };
+}
+
 /** `authenticate(req)`, or "timeout" when it takes longer than `ms`. */
 async function authenticateWithin(authenticate: Authenticate, req: IncomingMessage, ms: number): Promise<SocketUser | null | "timeout"> {
   let timer: NodeJS.Timeout | undefined;
@@ -151,7 +180,8 @@ async function authenticateWithin(authenticate: Authenticate, req: IncomingMessa
  *   else socket.destroy();
  * });
  */
-export function createGateway(options: GatewayOptions = {}): Gateway {
+export function createGateway(given: GatewayOptions = {}): Gateway {
+  const options = fromInstance(given);
   const settings = options.settings ?? readSettings();
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
@@ -159,6 +189,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const store = options.store;
   const replayTimeoutMs = options.replayTimeoutMs ?? store?.settings.replayTimeoutMs ?? 5_000;
   const registry = new GroupRegistry<Connection>(layer);
+  // Sends through this layer now reach someone: no "nobody is listening" warning (see reach.ts).
+  const unmarkLayer = markGatewayListening(layer);
   const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger });
   const membership = new Membership(
     settings,
@@ -522,6 +554,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     sweepRevoked,
     async close() {
       closing = true;
+      unmarkLayer();
       clearInterval(heartbeat);
       clearInterval(revocationSweep);
       stopStatus?.();
