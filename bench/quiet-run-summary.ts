@@ -83,6 +83,7 @@ interface FanOut {
   n: number;
   foreignCores?: number;
   error?: string;
+  connect?: { connected: number; failed: number; errors: string[] };
   latency?: { last: number };
   loop?: { total: number; totalCpu: number };
   memory?: { heapPerConn: number };
@@ -97,6 +98,9 @@ if (fanFile) {
     if (!ours || !raw || ours.error || raw.error) {
       say(`N = ${n}: incomplete (${ours?.error ?? raw?.error ?? "a target is missing"})`);
       continue;
+    }
+    for (const result of [ours, raw]) {
+      if (result.connect?.failed) say(`**INVALID: ${result.target} connected ${result.connect.connected} of ${n} clients (${result.connect.errors.join("; ")}).**`);
     }
     say(`| N = ${n.toLocaleString("en")} | ours | raw ws | ratio |`);
     say("|---|---|---|---|");

@@ -11,12 +11,13 @@
 #   bench/quiet-run.sh                     # everything (expected ~15 min on a quiet 2-core box, at most 25)
 #   BEFORE=/tmp/kit-before bench/quiet-run.sh   # the "before" checkout of the floods (default /tmp/kit-before)
 #   STEPS="sql storm" bench/quiet-run.sh   # some steps only: sql storm fanout floods
+#   QUICK=1 bench/quiet-run.sh             # smoke sizes: checks the wiring in ~8 min (figures mean nothing)
 #
 # Steps and budgets (minutes):
-#   sql     npm run bench:broadcast-sql -- --postgres               N = 10,000 + 10 tabs, PGlite and PostgreSQL   (8)
+#   sql     npm run bench:broadcast-sql -- --postgres               N = 10,000 + 10 tabs, PGlite and PostgreSQL   (7)
 #   storm   npm run bench:replay -- --postgres --only storm          1,000 clients × 3 rounds, PGlite and PostgreSQL (5)
 #   fanout  npm run bench -- --n 10000 --targets gateway-memory,raw-ws  20 rounds, 5 s sustained               (6)
-#   floods  npm run bench:floods -- --before $BEFORE                 1,500 handshakes, 500 sockets × 15 acks/s × 10 s (6)
+#   floods  npm run bench:floods -- --before $BEFORE                 1,500 handshakes, 500 sockets × 15 acks/s × 10 s (7)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -58,19 +59,24 @@ step() {
   printf '%s\t%s\t%s\n' "$name" "$rc" "$took" >>"$SUMMARY"
 }
 
+# QUICK=1: smoke sizes, to check the wiring before the quiet stretch (its figures mean nothing).
+if [ "${QUICK:-}" = 1 ]; then
+  SQL_ARGS=(--quick) STORM_ARGS=(--quick) FANOUT_ARGS=(--quick --wait-idle 1) FLOODS_ARGS=(--acks 50 --handshakes 150 --seconds 3)
+else
+  SQL_ARGS=() STORM_ARGS=() FANOUT_ARGS=(--n 10000) FLOODS_ARGS=()
+fi
+if [ -d "$BEFORE" ]; then
+  FLOODS_ARGS+=(--before "$BEFORE")
+else
+  echo "WARNING: $BEFORE not found: the floods measure this checkout only (no before/after)"
+fi
+
 for s in $STEPS; do
   case "$s" in
-    sql) step sql 8 npm run bench:broadcast-sql -- --postgres --budget 8 ;;
-    storm) step storm 5 npm run bench:replay -- --postgres --only storm --budget 5 ;;
-    fanout) step fanout 6 npm run bench -- --n 10000 --targets gateway-memory,raw-ws --budget 6 ;;
-    floods)
-      if [ -d "$BEFORE" ]; then
-        step floods 6 npm run bench:floods -- --before "$BEFORE"
-      else
-        echo "   floods: $BEFORE not found, measuring this checkout only"
-        step floods 6 npm run bench:floods
-      fi
-      ;;
+    sql) step sql 7 npm run bench:broadcast-sql -- --postgres --budget 7 "${SQL_ARGS[@]}" ;;
+    storm) step storm 5 npm run bench:replay -- --postgres --only storm --budget 5 "${STORM_ARGS[@]}" ;;
+    fanout) step fanout 6 npm run bench -- --targets gateway-memory,raw-ws --budget 6 "${FANOUT_ARGS[@]}" ;;
+    floods) step floods 7 npm run bench:floods -- "${FLOODS_ARGS[@]}" ;;
     *) echo "unknown step $s (sql storm fanout floods)" ;;
   esac
 done

@@ -184,24 +184,31 @@ async function stormRound(port: number, count: number, lastId: number): Promise<
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/notifications?lastId=${lastId}`, { headers: { "x-bench-user": `u${user}` }, perMessageDeflate: false });
       sockets.push(ws);
       let replayed = false;
-      ws.on("message", (data) => {
-        const frame = JSON.parse(data.toString()) as { type: string };
-        if (frame.type === "message") replayed = true;
-        if (frame.type !== "hello") return;
-        helloAt.push(performance.now() - started);
-        if (!replayed) {
-          errors += 1;
-        }
+      let settled = false;
+      // Each client settles once: with its hello, or refused / failed (an error, not a 120 s wait).
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (!ok) errors += 1;
         remaining -= 1;
         if (remaining === 0) {
           replayedAll = performance.now() - started;
           clearTimeout(timer);
           done();
         }
+      };
+      ws.on("message", (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string };
+        if (frame.type === "message") replayed = true;
+        if (frame.type !== "hello") return;
+        helloAt.push(performance.now() - started);
+        settle(replayed);
       });
-      ws.on("error", () => {
-        errors += 1;
+      ws.on("unexpected-response", (_req, res) => {
+        console.error(`[storm] u${user}: handshake refused with ${res.statusCode}`);
+        settle(false);
       });
+      ws.on("error", () => settle(false));
     }
   });
   await Promise.all(
