@@ -8,12 +8,15 @@
 # bench's own --budget, and `timeout` as a backstop that signals the whole process group, so the
 # bench's own clean-up stops its servers, PostgreSQL and redis-server).
 #
-#   bench/quiet-run.sh                     # everything (expected ~15 min on a quiet 2-core box, at most 25)
+#   bench/quiet-run.sh                     # everything: expected 8–15 min on a quiet 2-core box; budgets 25 min
+#                                          # (+1 min grace per step before the backstop: never more than ~29)
 #   BEFORE=/tmp/kit-before bench/quiet-run.sh   # the "before" checkout of the floods (default /tmp/kit-before)
 #   STEPS="sql storm" bench/quiet-run.sh   # some steps only: sql storm fanout floods
-#   QUICK=1 bench/quiet-run.sh             # smoke sizes: checks the wiring in ~8 min (figures mean nothing)
+#   QUICK=1 bench/quiet-run.sh             # smoke sizes: checks the wiring (4.5 min on a busy box; figures mean nothing)
 #
-# Steps and budgets (minutes):
+# Steps, budgets (minutes) and the expected time on a quiet box, estimated from busy-machine smoke runs:
+#   sql ~2, storm ~2, fanout ~2–3 (plus up to 30 s per target waiting for the machine to be idle), floods ~3–5
+#   (the floods' "before" server works off its ack backlog statement by statement: the least certain).
 #   sql     npm run bench:broadcast-sql -- --postgres               N = 10,000 + 10 tabs, PGlite and PostgreSQL   (7)
 #   storm   npm run bench:replay -- --postgres --only storm          1,000 clients × 3 rounds, PGlite and PostgreSQL (5)
 #   fanout  npm run bench -- --n 10000 --targets gateway-memory,raw-ws  20 rounds, 5 s sustained               (6)
