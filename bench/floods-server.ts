@@ -7,13 +7,15 @@
  * The kit is loaded from `KIT_SRC` (default: this checkout's package sources), so the same
  * benchmark measures an older checkout ("before") and this one ("after").
  *
- * Env: KIT_SRC, MIGRATIONS (the drizzle folder matching the kit), PGLITE_DIR, AUTH_SECRET,
+ * Env: KIT_SRC, MIGRATIONS (the drizzle folder of a kit from before the package, which had no
+ * migrateNotifications), PGLITE_DIR, AUTH_SECRET,
  * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
  *   POST /seed?users=N&rows=R   R pending inbox rows for each of u1…uN (through store.save)
  *   POST /eld/reset             starts a new event-loop delay histogram
  *   GET  /eld                   {p50, p99, max} in ms since the last reset, and open sockets
  *   GET  /ping                  answers at once: the bench times it to see what a page request waits
  */
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -31,7 +33,15 @@ const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as
 
 const client = new PGlite(process.env.PGLITE_DIR!);
 const db = drizzle({ client });
-await migrate(db, { migrationsFolder: process.env.MIGRATIONS! });
+// The package migrates its own ncb_* tables (migrateNotifications); an older checkout's kit had
+// its tables in the app's drizzle/ folder.
+const packaged = existsSync(`${kit}/server/store/migrate.ts`);
+if (packaged) {
+  const { migrateNotifications } = (await import(`${kit}/server/store/migrate.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/store/migrate");
+  await migrateNotifications(db);
+} else {
+  await migrate(db, { migrationsFolder: process.env.MIGRATIONS! });
+}
 const store = createDrizzleStore(db, { env: {} });
 const settings = readSettings({}, JSON.parse(process.env.SETTINGS ?? "{}") as Record<string, unknown>);
 const layer = createMemoryLayer();

@@ -71,7 +71,10 @@ const store: NotificationStore = {
   missedSince: timed("missedSince"),
   latestProgress: timed("latestProgress"),
 };
-const settings = readSettings({}, {});
+// The storm's clients all come from 127.0.0.1: the per-address cap (256 by default) would refuse
+// the rest with 429, where real reconnecting tabs come from many addresses. Everything else —
+// handshake slots and queue included — keeps its default.
+const settings = readSettings({}, { maxSocketsPerIp: 100_000 });
 const layer = createMemoryLayer();
 const gateway = createGateway({
   settings,
