@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDrizzleStore, storedWireText, type NotificationStore, type StorableFrame, type StoreSettings } from "../../packages/next-channels-broadcast/src/server/store";
+import { createRevocationList } from "../../packages/next-channels-broadcast/src/server/auth/revocation";
 import { IdempotencyConflictError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import type { ProgressFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { describeWithPostgres, startPostgresServer, type PostgresServer } from "../helpers/postgres-server";
@@ -283,6 +284,21 @@ function storeContract(open: () => Promise<TestDatabase>): void {
       now += DAY + 1;
       expect((await store.revocations([{ sessionId: "s-1" }, { userId: "42" }])).size).toBe(0);
       expect(await store.deleteExpired()).toBe(2);
+    });
+
+    it("a storm of handshakes checks revocation in a few queries, each handshake answered for its own session", async () => {
+      const store = makeStore();
+      await store.revoke({ sessionId: "signed-out" }, { expiresAt: new Date(now + DAY) });
+      let queries = 0;
+      const counting: NotificationStore = { ...store, revocations: (subjects) => ((queries += 1), store.revocations(subjects)) };
+      const list = createRevocationList({ store: counting });
+      const users = Array.from({ length: 300 }, (_, index) => ({ id: `u${index}`, sessionId: index === 123 ? "signed-out" : `s${index}`, expiresAt: null, issuedAt: now }));
+      const answers = await Promise.all(users.map((user) => list.isRevoked(user)));
+      expect(answers.flatMap((revoked, index) => (revoked ? [index] : []))).toEqual([123]);
+      // The first call is looked up alone; all the others, waiting meanwhile, in one more.
+      expect(queries).toBe(2);
+      expect(await list.isRevoked(users[5]!)).toBe(false);
+      expect(queries).toBe(3);
     });
   });
 

@@ -18,6 +18,12 @@ export interface RevocationList {
   remember(subject: RevocationSubject, atMs: number): void;
   /** The sockets' users among `users` whose session is revoked. One store query per 1,000 users. */
   revoked(users: readonly SocketUser[]): Promise<Set<SocketUser>>;
+  /**
+   * Whether one handshake's user is revoked. Calls made while a look-up is in flight are answered
+   * together by the next one: 1,000 handshakes at once cost a few queries, not 1,000, and a lone
+   * handshake still waits for exactly one.
+   */
+  isRevoked(user: SocketUser): Promise<boolean>;
 }
 
 export interface RevocationListOptions {
@@ -74,29 +80,55 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
     }
   }
 
+  async function revoked(users: readonly SocketUser[]): Promise<Set<SocketUser>> {
+    const result = new Set<SocketUser>();
+    if (users.length === 0) return result;
+    const subjects = new Map<string, RevocationSubject>();
+    for (const user of users) for (const subject of subjectsOf(user)) subjects.set(revocationKey(subject), subject);
+    const found = new Map<string, number>();
+    if (options.store) {
+      const all = [...subjects.values()];
+      for (let start = 0; start < all.length; start += QUERY_BATCH) {
+        for (const [key, at] of await options.store.revocations(all.slice(start, start + QUERY_BATCH))) found.set(key, at);
+      }
+    }
+    fromMemory(subjects.keys(), found);
+    for (const user of users) if (isRevoked(user, found)) result.add(user);
+    return result;
+  }
+
+  /** Handshakes waiting for the next look-up, and whether one is in flight. */
+  let waiting: { user: SocketUser; settle: (revoked: boolean) => void; fail: (error: unknown) => void }[] = [];
+  let inFlight = false;
+  function lookUpWaiting(): void {
+    if (inFlight || waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    inFlight = true;
+    revoked(batch.map((entry) => entry.user))
+      .then(
+        (found) => batch.forEach((entry) => entry.settle(found.has(entry.user))),
+        (error: unknown) => batch.forEach((entry) => entry.fail(error)),
+      )
+      .finally(() => {
+        inFlight = false;
+        lookUpWaiting();
+      });
+  }
+
   return {
+    revoked,
+    isRevoked(user) {
+      return new Promise((settle, fail) => {
+        waiting.push({ user, settle, fail });
+        lookUpWaiting();
+      });
+    },
     remember(subject, atMs) {
       const key = revocationKey(subject);
       memory.delete(key);
       memory.set(key, Math.max(atMs, memory.get(key) ?? atMs));
       while (memory.size > capacity) memory.delete(memory.keys().next().value as string);
-    },
-
-    async revoked(users) {
-      const result = new Set<SocketUser>();
-      if (users.length === 0) return result;
-      const subjects = new Map<string, RevocationSubject>();
-      for (const user of users) for (const subject of subjectsOf(user)) subjects.set(revocationKey(subject), subject);
-      const found = new Map<string, number>();
-      if (options.store) {
-        const all = [...subjects.values()];
-        for (let start = 0; start < all.length; start += QUERY_BATCH) {
-          for (const [key, at] of await options.store.revocations(all.slice(start, start + QUERY_BATCH))) found.set(key, at);
-        }
-      }
-      fromMemory(subjects.keys(), found);
-      for (const user of users) if (isRevoked(user, found)) result.add(user);
-      return result;
     },
   };
 }

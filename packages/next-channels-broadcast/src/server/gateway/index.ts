@@ -483,12 +483,12 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
         return refuseExplained(socket, 403, "Anonymous connections are disabled", "no signed-in user came with the handshake (no session cookie, or a session without user.id) and ENABLE_ANONYMOUS is off.");
       }
       if (user && options.revocations) {
-        const revoked = await options.revocations.revoked([user]).catch((error: unknown) => {
+        const revoked = await options.revocations.isRevoked(user).catch((error: unknown) => {
           logger.error("[notifications] could not check revoked sessions; the handshake is refused (503)", error);
           return null;
         });
         if (revoked === null) return refuseUpgrade(socket, 503, "Session check unavailable");
-        if (revoked.size > 0) return refuseExplained(socket, 401, "Session revoked", `the session of user ${JSON.stringify(user.id)} was revoked (revokeSession, e.g. signed out): the tab must sign in again.`);
+        if (revoked) return refuseExplained(socket, 401, "Session revoked", `the session of user ${JSON.stringify(user.id)} was revoked (revokeSession, e.g. signed out): the tab must sign in again.`);
         if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
         if (socket.destroyed) return;
       }
