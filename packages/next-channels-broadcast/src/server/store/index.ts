@@ -15,6 +15,7 @@ import { and, asc, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { IdempotencyConflictError } from "../../shared/errors.js";
 import type { ProgressFrame } from "../../shared/protocol.js";
+import { runsInProcess, takeTurns } from "./in-process-queue.js";
 import { readStoreSettings, type StoreSettings } from "./settings.js";
 import { notificationProgress, notificationRevocations, notifications } from "./schema.js";
 import type { NotificationStore, StorableFrame, StoredNotification } from "./types.js";
@@ -38,7 +39,15 @@ export interface DrizzleStoreOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The store's notion of now (tests move it). Default: the system clock. */
   clock?: () => Date;
+  /**
+   * Run the store's operations one at a time with an event-loop turn before each. Default: on
+   * for PGlite (it runs on the main thread; see in-process-queue.ts), off for a networked database.
+   */
+  takeTurns?: boolean;
 }
+
+/** The operations that reach the database (what `takeTurns` queues). */
+const DATABASE_OPERATIONS = ["save", "saveProgress", "pendingInbox", "missedSince", "latestProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark"] as const satisfies readonly (keyof NotificationStore)[];
 
 /** Key of the advisory lock that orders id allocation (any constant unique to this kit). */
 const ID_ORDER_LOCK_KEY = 4_711_202_605;
@@ -279,7 +288,8 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       const timer = setInterval(() => {
         if (running) return; // a slow run is not stacked on
         running = true;
-        store
+        // Through the store as returned (queued when it takes turns), not this object's own method.
+        returned
           .deleteExpired()
           .then((deleted) => onRun?.(deleted), onError)
           .finally(() => {
@@ -299,5 +309,6 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       timers.clear();
     },
   };
-  return store;
+  const returned = (options.takeTurns ?? runsInProcess(db)) ? takeTurns(store, DATABASE_OPERATIONS) : store;
+  return returned;
 }
