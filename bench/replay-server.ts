@@ -74,7 +74,7 @@ const store: NotificationStore = {
 // The storm's clients all come from 127.0.0.1: the per-address cap (256 by default) would refuse
 // the rest with 429, where real reconnecting tabs come from many addresses. Everything else —
 // handshake slots and queue included — keeps its default.
-const settings = readSettings({}, { maxSocketsPerIp: 100_000 });
+const settings = readSettings({ NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES: process.env.NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES }, { maxSocketsPerIp: 100_000 });
 const layer = createMemoryLayer();
 const gateway = createGateway({
   settings,
