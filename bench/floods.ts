@@ -90,9 +90,21 @@ async function startServer(kitRoot: string): Promise<Server> {
   };
 }
 
+/**
+ * A control request to the bench server (seed, read the event-loop figures). Retried a few
+ * times: an overwhelmed server (the older checkout under a flood) may reset a connection, and a
+ * control request failing must not throw away a measurement already taken.
+ */
 async function http<T>(port: number, method: string, path: string): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
-  return (await response.json()) as T;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+      return (await response.json()) as T;
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise((done) => setTimeout(done, 200 * attempt));
+    }
+  }
 }
 
 /**
