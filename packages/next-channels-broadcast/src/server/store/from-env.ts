@@ -11,7 +11,7 @@
  */
 import { InvalidSettingError } from "../../shared/errors.js";
 import { loadOptional } from "../optional.js";
-import { createDrizzleStore, type DrizzleStoreOptions, type StoreDatabase } from "./index.js";
+import { closingItsDatabase, createDrizzleStore, type DrizzleStoreOptions, type StoreDatabase } from "./index.js";
 import { migrateNotifications } from "./migrate.js";
 import type { NotificationStore } from "./types.js";
 
@@ -68,18 +68,7 @@ export async function createStoreFromEnv(env: Readonly<Record<string, string | u
     await connection.close();
     throw error;
   }
-  const store = createDrizzleStore(connection.db, { ...storeOptions, env });
-  let closing: Promise<void> | undefined;
-  return {
-    ...store,
-    close() {
-      closing ??= (async () => {
-        await store.close();
-        await connection.close();
-      })();
-      return closing;
-    },
-  };
+  return closingItsDatabase(createDrizzleStore(connection.db, { ...storeOptions, env }), () => connection.close());
 }
 
 /** A Drizzle database on PostgreSQL (postgres.js) and the function that ends its pool. */

@@ -312,3 +312,25 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
   const returned = (options.takeTurns ?? runsInProcess(db)) ? takeTurns(store, DATABASE_OPERATIONS) : store;
   return returned;
 }
+
+/**
+ * `store` whose `close()` also ends the database it opened itself (a pool, a PGlite directory and
+ * its lock): once, however often it is called. For stores made from settings, whose database
+ * nobody else holds.
+ *
+ * @example
+ * return closingItsDatabase(createDrizzleStore(db), () => pool.end());
+ */
+export function closingItsDatabase(store: NotificationStore, closeDatabase: () => Promise<void>): NotificationStore {
+  let closing: Promise<void> | undefined;
+  return {
+    ...store,
+    close() {
+      closing ??= (async () => {
+        await store.close();
+        await closeDatabase();
+      })();
+      return closing;
+    },
+  };
+}

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { loadOptional } from "../optional.js";
-import { createDrizzleStore, type DrizzleStoreOptions } from "./index.js";
+import { closingItsDatabase, createDrizzleStore, type DrizzleStoreOptions } from "./index.js";
 import { migrateNotifications } from "./migrate.js";
 import { acquirePgliteLock, releasePgliteLock } from "./pglite-lock.js";
 import { createStoreFromEnv } from "./from-env.js";
@@ -48,22 +48,13 @@ export async function openNotificationsStore(options: OpenStoreOptions = {}): Pr
     client = new PGlite(dir);
     const db = drizzle({ client });
     onMigrated?.(await migrateNotifications(db));
-    const store = createDrizzleStore(db, { ...storeOptions, env });
-    let closing: Promise<void> | undefined;
-    return {
-      ...store,
-      close() {
-        closing ??= (async () => {
-          await store.close();
-          try {
-            if (!client!.closed) await client!.close();
-          } finally {
-            releasePgliteLock(lockFile);
-          }
-        })();
-        return closing;
-      },
-    };
+    return closingItsDatabase(createDrizzleStore(db, { ...storeOptions, env }), async () => {
+      try {
+        if (!client!.closed) await client!.close();
+      } finally {
+        releasePgliteLock(lockFile);
+      }
+    });
   } catch (error) {
     if (client && !client.closed) await client.close().catch(() => undefined);
     releasePgliteLock(lockFile);
