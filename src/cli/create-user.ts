@@ -13,6 +13,7 @@ import { closeDatabase, createUser, DatabaseLockedError, isValidUsername, MIN_PA
 import { signUpOptions } from "@/demo/roles";
 import { readDemoSettings } from "@/demo/settings";
 import { InvalidSettingError } from "next-channels-broadcast/server";
+import { parseCommandLine, UsageError } from "./command-line";
 
 const USAGE = `Usage: npm run create-user -- <username> [--password <password>] [--admin]
 
@@ -26,7 +27,6 @@ Creates a user of the demo app in the configured database
   -h, --help             show this help
 `;
 
-class UsageError extends Error {}
 class CancelledError extends Error {}
 
 /** Reads one line from the terminal without echoing it. */
@@ -97,18 +97,8 @@ function parse(argv: string[]): { username: string; password: string | undefined
 }
 
 async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = parseCommandLine(parse, argv, USAGE);
+  if (typeof args === "number") return args;
   if (args.password === undefined && !process.stdin.isTTY) {
     process.stderr.write("--password is required when stdin is not a terminal\n");
     return 2;

@@ -17,6 +17,7 @@ import { closeDatabase, DatabaseLockedError, deleteUser, findUserByUsername, get
 import { closeRuntime, NotificationError, PublishError, revokeUserSessions } from "next-channels-broadcast/server";
 import { createLayerFromEnv, installRuntime, readSettings } from "next-channels-broadcast/node";
 import { createDrizzleStore } from "next-channels-broadcast/drizzle";
+import { parseCommandLine, UsageError } from "./command-line";
 
 const USAGE = `Usage: npm run delete-user -- <username> [--yes]
 
@@ -29,7 +30,6 @@ and revokes all their sessions: no copy of their cookies opens a page or a socke
   -h, --help    show this help
 `;
 
-class UsageError extends Error {}
 
 function parse(argv: string[]): { username: string; yes: boolean; help: boolean } {
   let parsed;
@@ -60,18 +60,8 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = parseCommandLine(parse, argv, USAGE);
+  if (typeof args === "number") return args;
   if (!args.yes && !process.stdin.isTTY) {
     process.stderr.write("--yes is required when stdin is not a terminal\n");
     return 2;

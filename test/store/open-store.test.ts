@@ -13,7 +13,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const message = (text: string) => ({ type: "message" as const, text, cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
+const message = (text: string) => ({ type: "message" as const, text, cssClass: "info" as const, clickURL: null, closeURL: null, hideCloseOption: false });
 
 describe("openNotificationsStore on PGlite", () => {
   it("migrates once, keeps its rows across a close and a reopen, and closes once however often asked", async () => {
