@@ -13,11 +13,13 @@ const REPO = join(import.meta.dirname, "..", "..");
 /**
  * The environment a developer's shell would have: PATH without this repository's
  * `node_modules/.bin` (so `npx` finds the app's own copies), no settings of ours, and npm told to
- * reuse its cache. Telemetry is off (CI), and next/font/google answers from a local mock
- * (`google-fonts-mock.cjs`) because the build must not depend on the network.
+ * reuse its cache. Not `CI`: this is a developer's first run, and under `CI` Next warns that no
+ * build cache was found (true of every fresh app, and nothing of ours). Telemetry is off, and
+ * next/font/google answers from a local mock (`google-fonts-mock.cjs`) because the build must
+ * not depend on the network.
  */
 export function appEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const keep = ["HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SHELL", "CI", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "npm_config_cache", "npm_config_registry"];
+  const keep = ["HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SHELL", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "npm_config_cache", "npm_config_registry"];
   const env: Record<string, string | undefined> = {};
   for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
   env.PATH = (process.env.PATH ?? "").split(delimiter).filter((entry) => !entry.startsWith(REPO)).join(delimiter);
