@@ -16,6 +16,9 @@ import { getDemoSettings } from "./src/demo/settings";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
 
 async function main(): Promise<void> {
+  // The demo's Auth.js config trusts the Host it is reached at (trustHost in src/auth.ts); say so
+  // in the environment too, as `init` does for an app, so the start-up check sees it.
+  process.env.AUTH_TRUST_HOST ??= "true";
   // The demo's settings first: a bad value stops start-up naming the variable.
   getDemoSettings();
   const secretSource = ensureAuthSecret(process.env.DATA_DIR ?? ".data");
