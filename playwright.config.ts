@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { debianChromium } from "./playwright.chromium";
 
 /**
  * Browser tests run against a production build (`next build` first; `npm test` does it),
@@ -13,20 +14,5 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? "test-results/reports/playwright.json" }]],
-  use: {
-    browserName: "chromium",
-    trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
-  },
+  use: debianChromium,
 });

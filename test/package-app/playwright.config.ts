@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { debianChromium } from "../../playwright.chromium";
 
 /**
  * The packaged-install test (`first-toast.spec.ts`): its own Playwright project, because it
@@ -19,20 +20,5 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   outputDir: "../../test-results/package-app",
   reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? "../../test-results/reports/package-app.json" }]],
-  use: {
-    browserName: "chromium",
-    trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
-  },
+  use: debianChromium,
 });
