@@ -47,6 +47,8 @@ export interface StartOptions {
   authorizer?: Authorizer;
   /** Passed to the gateway. */
   onAck?: GatewayOptions["onAck"];
+  /** Presence on the channels it selects (see the README, "Presence"). Passed to the gateway. */
+  presence?: GatewayOptions["presence"];
   /** Consume the Redis outbox stream of HTTP-only publishers (default: on when REDIS_URL is set). */
   outbox?: boolean;
   /**
@@ -141,6 +143,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
     notifications: { runtime },
     authenticate: runtime.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
     onAck: options.onAck,
+    presence: options.presence,
   });
 
   const nextUpgrades = new EventEmitter();

@@ -19,7 +19,10 @@ export { createRevocationList, type RevocationList, type RevocationListOptions }
 export { createMemoryLayer } from "./layer/memory.js";
 export { createLayerFromEnv, LAYER_ENV_NAMES } from "./layer/from-env.js";
 export { DEFAULT_REDIS_PREFIX } from "./layer/redis-url.js";
-export type { ChannelLayer, LayerListener, LayerStatusListener } from "./layer/types.js";
+export type { ChannelLayer, LayerListener, LayerStatusListener, PresenceEntries } from "./layer/types.js";
+export type { PresenceEvent, PresenceOptions } from "./presence/tracker.js";
+export type { PresenceView } from "./presence/entry.js";
+export type { PresenceMember, PresenceProfile } from "../shared/presence.js";
 export { installRuntime, uninstallRuntime, getRuntime, peekRuntime, closeRuntime, type NotificationsRuntime } from "./runtime.js";
 export { readSettings, DEFAULT_SETTINGS, SETTING_ENV_NAMES, parseIntegerSetting, parseBooleanSetting, type NotificationSettings } from "./settings.js";
 /** The client's address behind `NOTIFICATIONS_TRUSTED_PROXIES` proxies: the same rule the gateway's caps use, for an app's own limits. */

@@ -63,6 +63,17 @@ export interface NotificationSettings {
   maxSubscriptionsPerSocket: number;
   /** How often open sockets are checked against revoked sessions (0 = never; the handshake always checks). `NOTIFICATIONS_REVOCATION_CHECK_MS`, default 60000. */
   revocationCheckMs: number;
+  /**
+   * Presence: the longest a crashed process's members stay listed. Each process refreshes its
+   * entries every quarter of this and they expire after half of it; every process sweeps expired
+   * entries every quarter, so members of a process that died (`kill -9`) are gone within it.
+   * `NOTIFICATIONS_PRESENCE_TIMEOUT_MS`, default 30000.
+   */
+  presenceTimeoutMs: number;
+  /** Presence: members listed per channel at most; past it only the count grows. `NOTIFICATIONS_PRESENCE_MAX_LISTED`, default 100. */
+  presenceMaxListed: number;
+  /** Presence: how long changes of a channel are gathered into one frame (longer for big channels). `NOTIFICATIONS_PRESENCE_FLUSH_MS`, default 100. */
+  presenceFlushMs: number;
 }
 
 export const DEFAULT_SETTINGS: NotificationSettings = {
@@ -88,6 +99,9 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   clientFramesPerSecondPerUser: 50,
   maxSubscriptionsPerSocket: 64,
   revocationCheckMs: 60_000,
+  presenceTimeoutMs: 30_000,
+  presenceMaxListed: 100,
+  presenceFlushMs: 100,
 };
 
 /** Environment variable behind each setting. */
@@ -114,6 +128,9 @@ export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: st
   clientFramesPerSecondPerUser: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER",
   maxSubscriptionsPerSocket: "NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET",
   revocationCheckMs: "NOTIFICATIONS_REVOCATION_CHECK_MS",
+  presenceTimeoutMs: "NOTIFICATIONS_PRESENCE_TIMEOUT_MS",
+  presenceMaxListed: "NOTIFICATIONS_PRESENCE_MAX_LISTED",
+  presenceFlushMs: "NOTIFICATIONS_PRESENCE_FLUSH_MS",
 };
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
@@ -199,6 +216,9 @@ const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
   clientFramesPerSecondPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
   maxSubscriptionsPerSocket: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
   revocationCheckMs: (name, raw) => parseIntegerSetting(name, raw, 0, 86_400_000),
+  presenceTimeoutMs: (name, raw) => parseIntegerSetting(name, raw, 1_000, 3_600_000),
+  presenceMaxListed: (name, raw) => parseIntegerSetting(name, raw, 0, 10_000),
+  presenceFlushMs: (name, raw) => parseIntegerSetting(name, raw, 10, 10_000),
 };
 
 /**

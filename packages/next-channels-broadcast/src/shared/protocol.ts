@@ -7,6 +7,7 @@
  * that client reacts to (`text`, `url`, `progress`), so it ignores them.
  */
 import { z } from "zod";
+import { presenceDiffFrameSchema, presenceFrameSchema } from "./presence.js";
 
 /** Levels a message can have; each maps to the `cssClass` field on the wire. */
 export const LEVELS = ["info", "success", "warning", "error"] as const;
@@ -134,6 +135,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   subscribedFrameSchema,
   errorFrameSchema,
   pingFrameSchema,
+  presenceFrameSchema,
+  presenceDiffFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 

@@ -32,6 +32,8 @@ import { GroupRegistry } from "./groups.js";
 import { JoinError, JoinPath } from "./join.js";
 import { Membership } from "./membership.js";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake.js";
+import { EMPTY_VIEW, type PresenceView } from "../presence/entry.js";
+import { PresenceTracker, type PresenceOptions } from "../presence/tracker.js";
 
 /** The heartbeat's text frame, built once. */
 const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies PingFrame));
@@ -97,6 +99,11 @@ export interface GatewayOptions {
   ackFlushMs?: number;
   /** Where problems are reported. Defaults to `console`. */
   logger?: Pick<Console, "warn" | "error">;
+  /**
+   * Presence: who is on a channel, for the channels `presence.channels` selects (default: none).
+   * See the README, "Presence".
+   */
+  presence?: PresenceOptions;
 }
 
 export interface Gateway {
@@ -112,6 +119,12 @@ export interface Gateway {
   groupSize(group: string): number;
   /** Checks every open socket against the revoked sessions now (the periodic sweep does the same). */
   sweepRevoked(): Promise<number>;
+  /**
+   * Who is on `channel`, over every process sharing the layer: a count (each signed-in user once,
+   * plus anonymous sockets) and the listed members (at most `NOTIFICATIONS_PRESENCE_MAX_LISTED`).
+   * Empty for a channel without presence.
+   */
+  presence(channel: string): Promise<PresenceView>;
   /**
    * Stops accepting (upgrades in flight are refused, even those already past their checks),
    * closes every socket with 1012 (clients reconnect promptly), writes pending acks and stops the
@@ -191,7 +204,8 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   const registry = new GroupRegistry<Connection>(layer);
   // Sends through this layer now reach someone: no "nobody is listening" warning (see reach.ts).
   const unmarkLayer = markGatewayListening(layer);
-  const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger });
+  const presence = options.presence ? new PresenceTracker({ layer, settings, presence: options.presence, tokenSecret: options.tokenSecret, logger }) : null;
+  const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger, presence: presence ?? undefined });
   const membership = new Membership(
     settings,
     { authorizer: options.authorizer ?? denyAll, maxNameLength: settings.maxChannelNameLength, timeoutMs: options.authorizerTimeoutMs ?? 2_000 },
@@ -568,6 +582,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     connectionCount: () => connections.size,
     groupSize: (group) => registry.size(group),
     sweepRevoked,
+    presence: async (channel) => (presence && presence.enabled(channel) ? presence.view(channel) : EMPTY_VIEW),
     async close() {
       closing = true;
       unmarkLayer();
@@ -582,6 +597,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
           }),
       );
       await Promise.all(closed);
+      await presence?.close();
       await acks.flush();
       await registry.clear();
       wss.close();

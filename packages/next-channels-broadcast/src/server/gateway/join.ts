@@ -24,6 +24,12 @@ import type { Connection } from "./connection.js";
 import type { GroupRegistry } from "./groups.js";
 import { fetchReplay, type ReplayBatch } from "./replay-step.js";
 
+/** Who is on each presence channel (`server/presence/`): told of every join and leave made here. */
+export interface PresenceHooks {
+  enter(connection: Connection, group: string): Promise<void>;
+  exit(connection: Connection, group: string): void;
+}
+
 /** The channel layer could not be joined; nothing of the join was kept. */
 export class JoinError extends Error {
   constructor(group: string, options: { cause: unknown }) {
@@ -54,6 +60,8 @@ export interface JoinPathOptions {
   /** How long a join waits for the store before going on without its replay. */
   replayTimeoutMs: number;
   logger: Pick<Console, "warn" | "error">;
+  /** Presence of the groups that have it; none when absent. */
+  presence?: PresenceHooks;
 }
 
 export class JoinPath {
@@ -88,6 +96,11 @@ export class JoinPath {
       // A backlog longer than one page: the next page follows the client's ack of this one's last row.
       if (batch.inboxMoreAfter !== null) connection.inboxPageEnd = batch.inboxMoreAfter;
       request.onReplayed?.(joined);
+      // After the answer: a socket is counted (and sent the presence) only once it holds the channel.
+      const { presence, logger } = this.options;
+      if (presence) {
+        for (const group of joined) presence.enter(connection, group).catch((error: unknown) => logger.error(`[notifications] presence of ${group} failed`, error));
+      }
       return joined;
     } finally {
       connection.finishBuffering(sentIds, versions);
@@ -109,6 +122,7 @@ export class JoinPath {
   leave(connection: Connection, group: string): void {
     connection.groups.delete(group);
     this.registry.leave(group, connection);
+    this.options.presence?.exit(connection, group);
   }
 
   private async subscribe(connection: Connection, groups: readonly string[]): Promise<string[]> {

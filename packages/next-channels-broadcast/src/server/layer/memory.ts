@@ -14,6 +14,8 @@ import type { ChannelLayer, LayerListener } from "./types.js";
  */
 export function createMemoryLayer(): ChannelLayer {
   const listeners = new Map<string, Set<LayerListener>>();
+  // Presence entries of gateways sharing this layer (one process: no expiry needed, a crash takes them along).
+  const presence = new Map<string, Map<string, string>>();
   let closed = false;
 
   return {
@@ -43,9 +45,25 @@ export function createMemoryLayer(): ChannelLayer {
         if (current.size === 0) listeners.delete(group);
       };
     },
+    presence: {
+      async write(channel, processId, entry) {
+        let entries = presence.get(channel);
+        if (!entries) presence.set(channel, (entries = new Map()));
+        entries.set(processId, entry);
+      },
+      async remove(channel, processId) {
+        const entries = presence.get(channel);
+        entries?.delete(processId);
+        if (entries?.size === 0) presence.delete(channel);
+      },
+      async read(channel) {
+        return new Map(presence.get(channel));
+      },
+    },
     async close() {
       closed = true;
       listeners.clear();
+      presence.clear();
     },
   };
 }

@@ -123,6 +123,8 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
   }
 
   const channelOf = (group: string) => prefix + group;
+  // A key, not a pub/sub channel: one hash per channel, field = process id (see server/presence/).
+  const presenceKeyOf = (channel: string) => `${prefix}presence-entries:${channel}`;
 
   function redisOptions(role: ConnectionRole): RedisOptions {
     return {
@@ -304,6 +306,24 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
     },
 
     isConnected,
+
+    presence: {
+      async write(channel, processId, entry, keyTtlMs) {
+        await publisher.whenUsable(connectTimeoutMs);
+        const key = presenceKeyOf(channel);
+        const results = await publisher.client.multi().hset(key, processId, entry).pexpire(key, keyTtlMs).exec();
+        const failed = results?.find(([error]) => error !== null);
+        if (failed) throw failed[0] as Error;
+      },
+      async remove(channel, processId) {
+        await publisher.whenUsable(connectTimeoutMs);
+        await publisher.client.hdel(presenceKeyOf(channel), processId);
+      },
+      async read(channel) {
+        await publisher.whenUsable(connectTimeoutMs);
+        return new Map(Object.entries(await publisher.client.hgetall(presenceKeyOf(channel))));
+      },
+    },
 
     onStatusChange(listener) {
       statusListeners.add(listener);

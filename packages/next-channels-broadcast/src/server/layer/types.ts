@@ -28,6 +28,23 @@ export interface ChannelLayer {
    * cannot miss publishes (memory) does not implement it. Returns the function that stops listening.
    */
   onStatusChange?(listener: LayerStatusListener): () => void;
+  /**
+   * Shared presence entries (see `server/presence/`): one entry per process and channel, so a
+   * process that starts holding a channel learns who the others hold, and a crashed process's
+   * entries can be told apart by their expiry. A layer without it shares presence only through
+   * its pub/sub (one process: nothing is missed).
+   */
+  readonly presence?: PresenceEntries;
+}
+
+/** See `ChannelLayer.presence`. Entries are opaque strings (the presence module encodes them). */
+export interface PresenceEntries {
+  /** Sets `processId`'s entry of `channel`; the channel's entries all vanish after `keyTtlMs` without a write. */
+  write(channel: string, processId: string, entry: string, keyTtlMs: number): Promise<void>;
+  /** Removes `processId`'s entry of `channel`. */
+  remove(channel: string, processId: string): Promise<void>;
+  /** Every process's entry of `channel`, by process id. */
+  read(channel: string): Promise<Map<string, string>>;
 }
 
 /** See `ChannelLayer.onStatusChange`. */
