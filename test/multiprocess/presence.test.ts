@@ -1,0 +1,174 @@
+/**
+ * Presence across two gateway PROCESSES on one Redis (test/fixtures/gateway-process.ts with
+ * PRESENCE=1): members held by either process are seen from both; a user with a socket on each
+ * process leaves only when both are gone; and after `kill -9` of one process — no shutdown, no
+ * goodbye — its members disappear from the other within NOTIFICATIONS_PRESENCE_TIMEOUT_MS,
+ * through expiring entries alone.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { PresenceView } from "../../packages/next-channels-broadcast/src/server/presence/entry";
+import { TestClient } from "../helpers/gateway-server";
+import { names, presenceState, presenceUntil } from "../helpers/presence";
+import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
+import { TEST_SECRET } from "../helpers/sessions";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The bound under test: a crashed process's members are gone within this. */
+const TIMEOUT_MS = 4_000;
+const CHANNEL = "test-1";
+const QUERY = `extraChannels=${encodeURIComponent(JSON.stringify([CHANNEL]))}`;
+
+interface GatewayProcess {
+  name: string;
+  child: ChildProcess;
+  innerPid: number;
+  wsUrl: string;
+  httpUrl: string;
+  output: string[];
+}
+
+const children = new Set<GatewayProcess>();
+function killHard(gateway: GatewayProcess): void {
+  for (const pid of [gateway.innerPid, gateway.child.pid]) {
+    try {
+      if (pid) process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+process.once("exit", () => {
+  for (const gateway of children) killHard(gateway);
+});
+
+async function spawnGateway(name: string, env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ["test/fixtures/gateway-process.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", AUTH_SECRET: TEST_SECRET, PRESENCE: "1", NOTIFICATIONS_PRESENCE_TIMEOUT_MS: String(TIMEOUT_MS), NOTIFICATIONS_PRESENCE_FLUSH_MS: "20", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error(`gateway ${name} did not start within 30 s: ${output.join("")}`)), 30_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      output.push(chunk.toString());
+      const line = buffered.split("\n").find((candidate) => candidate.startsWith("{"));
+      if (!line) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as { port: number; pid: number });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway ${name} exited with ${code}: ${output.join("")}`));
+    });
+  });
+  const gateway: GatewayProcess = { name, child, innerPid: ready.pid, wsUrl: `ws://127.0.0.1:${ready.port}/ws/notifications`, httpUrl: `http://127.0.0.1:${ready.port}`, output };
+  children.add(gateway);
+  return gateway;
+}
+
+async function stopGateway(gateway: GatewayProcess): Promise<void> {
+  children.delete(gateway);
+  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => gateway.child.once("exit", () => resolve()));
+  gateway.child.kill("SIGTERM");
+  const timer = setTimeout(() => killHard(gateway), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function presenceOf(gateway: GatewayProcess): Promise<PresenceView> {
+  return (await (await fetch(`${gateway.httpUrl}/presence?channel=${CHANNEL}`)).json()) as PresenceView;
+}
+
+const nameList = (view: PresenceView) => view.members.map((member) => String(member.profile.name)).sort();
+
+describeWithRedis("presence across two gateway processes on one Redis", () => {
+  let redis: RedisTestServer;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+  const clients: TestClient[] = [];
+  const connect = async (gateway: GatewayProcess, userId: string): Promise<TestClient> => {
+    const client = await TestClient.connect(gateway.wsUrl, { userId, query: QUERY });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    const env = { REDIS_URL: redis.url, NOTIFICATIONS_REDIS_PREFIX: `presence-${randomUUID()}:` };
+    [a, b] = await Promise.all([spawnGateway("A", env), spawnGateway("B", env)]);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.splice(0).map((client) => client.close()));
+    await Promise.allSettled([...children].map((gateway) => stopGateway(gateway)));
+    await redis?.dispose();
+  });
+
+  it("shows the members of both processes on both, each user once", async () => {
+    const alice = await connect(a, "alice");
+    const bob = await connect(b, "bob");
+    // Carol has a tab on each process.
+    await connect(a, "carol");
+    await connect(b, "carol");
+    expect(names(await presenceUntil(alice, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
+    expect(names(await presenceUntil(bob, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
+    // The server API of each process says the same.
+    for (const gateway of [a, b]) {
+      const view = await presenceOf(gateway);
+      expect(view.count).toBe(3);
+      expect(nameList(view)).toEqual(["alice", "bob", "carol"]);
+    }
+  });
+
+  it("keeps a user with sockets on both processes until both are gone", async () => {
+    const watcher = clients[1]!; // bob, on B
+    const carolOnA = clients[2]!;
+    const carolOnB = clients[3]!;
+    const carolKey = [...presenceState(watcher.frames, CHANNEL).members.values()].find((member) => member.profile.name === "carol")!.key;
+
+    await carolOnA.close();
+    // The next change bob sees after carol's A tab closed: dave arriving on A. Carol is still there.
+    await connect(a, "dave");
+    const withDave = await presenceUntil(watcher, CHANNEL, (state) => state.count === 4);
+    expect(names(withDave)).toEqual(["alice", "bob", "carol", "dave"]);
+    expect(nameList(await presenceOf(a))).toEqual(["alice", "bob", "carol", "dave"]);
+    expect(watcher.frames.some((frame) => frame.type === "presence_diff" && frame.left.includes(carolKey))).toBe(false);
+
+    await carolOnB.close();
+    const without = await presenceUntil(watcher, CHANNEL, (state) => state.count === 3 && !state.members.has(carolKey));
+    expect(names(without)).toEqual(["alice", "bob", "dave"]);
+  });
+
+  it("drops the members of a process killed with SIGKILL within the presence timeout; users still on the other process stay", async () => {
+    const watcher = clients[1]!; // bob, on B
+    // Erin has a socket on each process: when A dies she stays, through B.
+    await connect(a, "erin");
+    await connect(b, "erin");
+    await presenceUntil(watcher, CHANNEL, (state) => state.count === 4 && names(state).includes("erin"));
+    const before = presenceState(watcher.frames, CHANNEL);
+    expect(names(before)).toEqual(["alice", "bob", "dave", "erin"]);
+
+    const killedAt = Date.now();
+    const exited = new Promise<void>((resolve) => a.child.once("exit", () => resolve()));
+    killHard(a);
+    await exited;
+    children.delete(a);
+    const after = await presenceUntil(watcher, CHANNEL, (state) => state.count === 2, TIMEOUT_MS + 2_000);
+    const elapsed = Date.now() - killedAt;
+    expect(names(after)).toEqual(["bob", "erin"]);
+    expect(elapsed).toBeLessThanOrEqual(TIMEOUT_MS);
+    // Not through a goodbye: the dead process said nothing, its entry expired. (It did linger a while.)
+    expect(elapsed).toBeGreaterThan(TIMEOUT_MS / 8);
+    const view = await presenceOf(b);
+    expect(view.count).toBe(2);
+    expect(nameList(view)).toEqual(["bob", "erin"]);
+  });
+});
