@@ -10,7 +10,7 @@
  */
 import { createDrizzleStore } from "next-channels-broadcast/drizzle";
 import { readSettings, startNotificationsServer } from "next-channels-broadcast/node";
-import { closeDatabase, getDb, migrateDatabase } from "./src/db";
+import { closeDatabase, findUserById, getDb, migrateDatabase } from "./src/db";
 import { stampClientAddress } from "./src/demo/client-ip";
 import { getDemoSettings } from "./src/demo/settings";
 import { ensureAuthSecret } from "./src/runtime/auth-secret";
@@ -29,7 +29,14 @@ async function main(): Promise<void> {
   await migrateDatabase();
   // Stored sends get ids, the per-user inbox and recovery after reconnects (see README "Replay").
   const store = createDrizzleStore(getDb());
-  const running = await startNotificationsServer({ store });
+  const running = await startNotificationsServer({
+    store,
+    // Presence on article pages ("2 reading"): readers are shown by username only, never by id.
+    presence: {
+      channels: (channel) => /^articles-\d+$/.test(channel),
+      identify: async (user) => ({ name: (await findUserById(user.id))?.username ?? "reader" }),
+    },
+  });
   // Before any request reaches Next: the per-address sign-in and sign-up limits read this stamp.
   stampClientAddress(running.server, readSettings().trustedProxies);
   console.log(`[server] ready on ${running.url} (${process.env.NODE_ENV === "production" ? "production" : "development"})`);

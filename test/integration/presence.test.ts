@@ -13,6 +13,7 @@ import * as api from "../../packages/next-channels-broadcast/src/server";
 import type { GatewayOptions } from "../../packages/next-channels-broadcast/src/server/gateway";
 import type { PresenceEvent } from "../../packages/next-channels-broadcast/src/server/presence/tracker";
 import type { NotificationSettings } from "../../packages/next-channels-broadcast/src/server/settings";
+import type { PresenceDiffFrame, PresenceFrame } from "../../packages/next-channels-broadcast/src/shared/presence";
 import { gatewayPerTest, type TestClient, type TestGateway } from "../helpers/gateway-server";
 import { names, presenceState, presenceUntil } from "../helpers/presence";
 import { TEST_SECRET } from "../helpers/sessions";
@@ -52,8 +53,10 @@ function inRoom(...channels: string[]): string {
   return new URLSearchParams({ extraChannels: JSON.stringify(channels) }).toString();
 }
 
-function presenceFrames(client: TestClient, channel?: string) {
-  return client.frames.filter((frame) => (frame.type === "presence" || frame.type === "presence_diff") && (channel === undefined || frame.channel === channel));
+function presenceFrames(client: TestClient, channel?: string): (PresenceFrame | PresenceDiffFrame)[] {
+  return client.frames.filter(
+    (frame): frame is PresenceFrame | PresenceDiffFrame => (frame.type === "presence" || frame.type === "presence_diff") && (channel === undefined || frame.channel === channel),
+  );
 }
 
 let markers = 0;

@@ -26,6 +26,10 @@ export type { ChannelSubscriptionProps } from "./channel-subscription.js";
 export { ProgressBar } from "./progress-bar.js";
 export type { ProgressBarProps } from "./progress-bar.js";
 export { ConnectionIndicator } from "./connection-indicator.js";
+export { PresenceBadge, usePresence, initialsOf } from "./presence.js";
+export type { PresenceBadgeProps, PresenceState } from "./presence.js";
+export { createPresenceStore } from "./presence-store.js";
+export type { ChannelPresence, PresenceStore } from "./presence-store.js";
 export type { ConnectionIndicatorProps } from "./connection-indicator.js";
 export { NotificationToast } from "./toast.js";
 export { DEFAULT_LEVEL_STYLES, DEFAULT_LEVEL_DURATIONS, DEFAULT_TOAST_QUEUE, BACKLOG_TOAST_ID, describeConnectionState, resolveToastQueueOptions } from "./display-defaults.js";
@@ -68,3 +72,4 @@ export type {
   SubscriptionRefusal,
   SubscriptionRefusalReason,
 } from "../shared/protocol.js";
+export type { PresenceDiffFrame, PresenceFrame, PresenceMember, PresenceProfile } from "../shared/presence.js";

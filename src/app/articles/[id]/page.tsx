@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { currentUser } from "@/auth";
 import { articles, findArticle, listArticles, listComments, MAX_COMMENT_LENGTH } from "@/db";
-import { ChannelSubscription } from "next-channels-broadcast/client";
+import { ChannelSubscription, PresenceBadge } from "next-channels-broadcast/client";
 import { currentWatermark, issueSubscriptionToken, objectChannel } from "next-channels-broadcast/server";
 import { articleSubscriptionToken } from "./actions";
 import { CommentForm } from "./comment-form";
@@ -52,6 +52,8 @@ export default async function ArticlePage({ params }: Props) {
             Channel of this page: <code>{channel}</code>
           </span>
           <LiveArticle articleId={article.id} channel={channel} />
+          {/* Who else reads this article, live: each reader once, however many tabs. */}
+          <PresenceBadge channel={channel} label="viewing" />
         </div>
       </article>
 
