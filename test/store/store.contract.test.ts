@@ -302,6 +302,48 @@ function storeContract(open: () => Promise<TestDatabase>): void {
     });
   });
 
+  describe("replay reads under a reconnect storm", () => {
+    it("are a few statements for 200 sockets at once, each socket answered with its own rows", async () => {
+      let statements = 0;
+      const counted = new Proxy(database.db, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (key !== "execute" || typeof value !== "function") return value;
+          return (...args: unknown[]) => ((statements += 1), (value as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      });
+      const store = createDrizzleStore(counted, { env: {}, clock, settings: { recoveryMaxMessages: 2 } });
+      const users = Array.from({ length: 200 }, (_, index) => index);
+      const position = await store.currentWatermark();
+      for (const user of users) await store.save(`user:u${user}`, message(`for u${user}`), { inbox: true });
+      for (let channel = 0; channel < 3; channel++) {
+        for (let n = 0; n < 3; n++) await store.save(`chan-${channel}`, message(`chan-${channel} #${n}`), { inbox: false });
+        await store.saveProgress(`job-${channel}`, progress(`job-${channel}`, `${channel * 10}%`));
+      }
+      const acked = await store.save("user:u7", message("already acked"), { inbox: true });
+      await store.ackInbox([{ group: "user:u7", id: acked }]);
+
+      statements = 0;
+      const answers = await Promise.all(
+        users.map((user) =>
+          Promise.all([
+            store.pendingInbox(`user:u${user}`),
+            store.missedSince([`chan-${user % 3}`, "nobody"], position),
+            store.latestProgress([`job-${user % 3}`, "job-none"]),
+          ]),
+        ),
+      );
+      answers.forEach(([inbox, missed, latest], user) => {
+        expect(texts(inbox)).toEqual([`for u${user}`]);
+        // The newest two of its own channel (recoveryMaxMessages), oldest of them first.
+        expect(texts(missed)).toEqual([`chan-${user % 3} #1`, `chan-${user % 3} #2`]);
+        expect(latest.map((frame) => [frame.channel, frame.percent])).toEqual([[`job-${user % 3}`, `${(user % 3) * 10}%`]]);
+      });
+      // Per read: the first call alone, the 199 arriving meanwhile together.
+      expect(statements).toBeLessThanOrEqual(6);
+    });
+  });
+
   describe("missedSince", () => {
     it("returns only rows after afterId, of the given groups, in id order", async () => {
       const store = makeStore();

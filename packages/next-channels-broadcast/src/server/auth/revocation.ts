@@ -6,6 +6,7 @@
  * look-up) and once per sweep for all its open sockets (one query per batch of users); a
  * revocation made in this process is known at once, without the store.
  */
+import { coalesceCalls } from "../batching.js";
 import type { NotificationStore, RevocationSubject } from "../store/types.js";
 import { revocationKey } from "../store/wire.js";
 import type { SocketUser } from "./session.js";
@@ -97,33 +98,16 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
     return result;
   }
 
-  /** Handshakes waiting for the next look-up, and whether one is in flight. */
-  let waiting: { user: SocketUser; settle: (revoked: boolean) => void; fail: (error: unknown) => void }[] = [];
-  let inFlight = false;
-  function lookUpWaiting(): void {
-    if (inFlight || waiting.length === 0) return;
-    const batch = waiting;
-    waiting = [];
-    inFlight = true;
-    revoked(batch.map((entry) => entry.user))
-      .then(
-        (found) => batch.forEach((entry) => entry.settle(found.has(entry.user))),
-        (error: unknown) => batch.forEach((entry) => entry.fail(error)),
-      )
-      .finally(() => {
-        inFlight = false;
-        lookUpWaiting();
-      });
-  }
+  // One mechanism for batching look-ups (batching.ts): the first handshake alone, the ones
+  // arriving meanwhile together.
+  const isRevokedBatched = coalesceCalls(async (batch: SocketUser[]) => {
+    const found = await revoked(batch);
+    return batch.map((user) => found.has(user));
+  }, { maxBatch: QUERY_BATCH });
 
   return {
     revoked,
-    isRevoked(user) {
-      return new Promise((settle, fail) => {
-        waiting.push({ user, settle, fail });
-        lookUpWaiting();
-      });
-    },
+    isRevoked: isRevokedBatched,
     remember(subject, atMs) {
       const key = revocationKey(subject);
       memory.delete(key);

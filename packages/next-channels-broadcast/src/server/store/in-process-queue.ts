@@ -23,27 +23,43 @@ export function runsInProcess(db: unknown): boolean {
   return typeof client?.execProtocol === "function" && "waitReady" in client;
 }
 
+/** Runs an operation in its turn: after every operation queued before it, and after a macrotask turn. */
+export type TurnQueue = <R>(operation: () => Promise<R>) => Promise<R>;
+
+/**
+ * A queue of turns: operations run one at a time, each after a macrotask turn. Several wrappers
+ * given the same queue share it (the store's writes and its batched replay reads).
+ *
+ * @example
+ * const inTurn = createTurnQueue();
+ * await Promise.all([inTurn(() => db.execute(a)), inTurn(() => db.execute(b))]); // a, a turn, then b
+ */
+export function createTurnQueue(): TurnQueue {
+  let tail: Promise<unknown> = Promise.resolve();
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return (operation) => {
+    const run = tail.then(turn).then(operation);
+    // The queue goes on whether this operation succeeded or not; the caller sees its own outcome.
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /**
  * Returns `target` with `methods` wrapped so calls run one at a time, each after a macrotask
- * turn. Other properties are kept as they are.
+ * turn (in `queue`, a new one by default). Other properties are kept as they are.
  *
  * @example
  * const fair = takeTurns(store, ["save", "pendingInbox"]);
  * await Promise.all([fair.save(…), fair.pendingInbox(…)]); // one after the other, the loop breathing between
  */
-export function takeTurns<T extends object>(target: T, methods: readonly (keyof T)[]): T {
-  let tail: Promise<unknown> = Promise.resolve();
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+export function takeTurns<T extends object>(target: T, methods: readonly (keyof T)[], queue: TurnQueue = createTurnQueue()): T {
   const wrapped = { ...target };
   for (const name of methods) {
     const original = target[name];
     if (typeof original !== "function") continue;
-    (wrapped as Record<keyof T, unknown>)[name] = (...args: unknown[]) => {
-      const run = tail.then(turn).then(() => (original as (...a: unknown[]) => unknown).apply(target, args));
-      // The queue goes on whether this operation succeeded or not; the caller sees its own outcome.
-      tail = run.catch(() => undefined);
-      return run;
-    };
+    (wrapped as Record<keyof T, unknown>)[name] = (...args: unknown[]) =>
+      queue(() => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args));
   }
   return wrapped;
 }

@@ -11,11 +11,11 @@
  * existing row's id (`ON CONFLICT … DO NOTHING`, then a look-up). Keys are kept as long as their
  * rows, i.e. until the row expires (inbox retention or recovery window) and is cleaned up.
  */
-import { and, asc, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { IdempotencyConflictError } from "../../shared/errors.js";
-import type { ProgressFrame } from "../../shared/protocol.js";
-import { runsInProcess, takeTurns } from "./in-process-queue.js";
+import { createTurnQueue, runsInProcess, takeTurns, type TurnQueue } from "./in-process-queue.js";
+import { createReplayReads } from "./replay-reads.js";
 import { readStoreSettings, type StoreSettings } from "./settings.js";
 import { notificationProgress, notificationRevocations, notifications } from "./schema.js";
 import type { NotificationStore, StorableFrame, StoredNotification } from "./types.js";
@@ -46,8 +46,9 @@ export interface DrizzleStoreOptions {
   takeTurns?: boolean;
 }
 
-/** The operations that reach the database (what `takeTurns` queues). */
-const DATABASE_OPERATIONS = ["save", "saveProgress", "pendingInbox", "missedSince", "latestProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark"] as const satisfies readonly (keyof NotificationStore)[];
+/** The operations that reach the database (what `takeTurns` queues). The replay reads are batched
+ * first and take their turns per batch (replay-reads.ts). */
+const DATABASE_OPERATIONS = ["save", "saveProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark"] as const satisfies readonly (keyof NotificationStore)[];
 
 /** Key of the advisory lock that orders id allocation (any constant unique to this kit). */
 const ID_ORDER_LOCK_KEY = 4_711_202_605;
@@ -90,7 +91,9 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
     inbox: row.inbox,
     text: storedWireText(JSON.parse(row.frame) as StorableFrame, row.id, row.inbox),
   });
-  const storedColumns = { id: notifications.id, group: notifications.group, inbox: notifications.inbox, frame: notifications.frame };
+  const inProcess = options.takeTurns ?? runsInProcess(db);
+  const inTurn: TurnQueue = inProcess ? createTurnQueue() : (operation) => operation();
+  const replayReads = createReplayReads({ execute, clock, settings, toStored, inTurn });
 
   async function deleteInBatches(table: "notifications" | "progress" | "revocations", cutoff: Date): Promise<number> {
     let total = 0;
@@ -176,60 +179,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       return version;
     },
 
-    async pendingInbox(userGroup, { limit = settings.inboxReplayMax, afterId } = {}) {
-      if (limit <= 0) return [];
-      const rows = await db
-        .select(storedColumns)
-        .from(notifications)
-        .where(
-          and(
-            eq(notifications.group, userGroup),
-            sql`${notifications.inbox} and ${notifications.ackedAt} is null`,
-            gt(notifications.expiresAt, clock()),
-            afterId === undefined ? undefined : gt(notifications.id, afterId),
-          ),
-        )
-        .orderBy(asc(notifications.id))
-        .limit(limit);
-      return rows.map(toStored);
-    },
-
-    async missedSince(groups, afterId, { windowMs = settings.recoveryWindowMs, limit = settings.recoveryMaxMessages } = {}) {
-      const list = [...new Set(groups)];
-      if (!isId(afterId) || list.length === 0 || windowMs <= 0 || limit <= 0) return [];
-      const since = new Date(clock().getTime() - windowMs);
-      // Ids grow with time, so the newest id created before the window bounds the scan from
-      // below: found by walking the primary key back through the window only. Without it a stale
-      // client (an old or zero lastId) makes the query visit every row of its groups ever stored
-      // (measured: ~0.4 s per connect at a million rows when expired rows were not cleaned up).
-      const beforeWindow = sql`coalesce((select max("id") from ${notifications} where "created_at" <= ${since.toISOString()}::timestamptz), 0)`;
-      const rows = await db
-        .select(storedColumns)
-        .from(notifications)
-        .where(
-          and(
-            inArray(notifications.group, list),
-            sql`not ${notifications.inbox}`,
-            gt(notifications.id, afterId),
-            sql`${notifications.id} > ${beforeWindow}`,
-            gt(notifications.createdAt, since),
-          ),
-        )
-        .orderBy(desc(notifications.id))
-        .limit(limit);
-      return rows.reverse().map(toStored);
-    },
-
-    async latestProgress(groups) {
-      const list = [...new Set(groups)];
-      if (list.length === 0) return [];
-      const since = new Date(clock().getTime() - settings.inboxRetentionMs);
-      const rows = await db
-        .select()
-        .from(notificationProgress)
-        .where(and(inArray(notificationProgress.group, list), gt(notificationProgress.updatedAt, since)));
-      return rows.map((row): ProgressFrame => ({ type: "progress", progress: true, percent: row.percent, channel: row.group, v: row.version }));
-    },
+    ...replayReads,
 
     async ackInbox(acks) {
       const valid = acks.filter((ack) => isId(ack.id) && typeof ack.group === "string");
@@ -309,7 +259,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       timers.clear();
     },
   };
-  const returned = (options.takeTurns ?? runsInProcess(db)) ? takeTurns(store, DATABASE_OPERATIONS) : store;
+  const returned = inProcess ? takeTurns(store, DATABASE_OPERATIONS, inTurn) : store;
   return returned;
 }
 

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { coalesceCalls } from "../../packages/next-channels-broadcast/src/server/batching";
+
+/** A batch runner whose batches the test resolves by hand. */
+function manualRunner() {
+  const batches: { inputs: number[]; answer: (outputs: number[]) => void; fail: (error: Error) => void }[] = [];
+  const run = (inputs: number[]) =>
+    new Promise<number[]>((answer, fail) => {
+      batches.push({ inputs, answer, fail });
+    });
+  return { batches, run };
+}
+
+async function settled(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+describe("coalesceCalls", () => {
+  it("runs a lone call at once, and calls made while it is in flight together in the next batch", async () => {
+    const { batches, run } = manualRunner();
+    const double = coalesceCalls(run);
+    const first = double(1);
+    await settled();
+    const rest = [double(2), double(3), double(4)];
+    await settled();
+    expect(batches.map((batch) => batch.inputs)).toEqual([[1]]);
+    batches[0]!.answer([10]);
+    expect(await first).toBe(10);
+    await settled();
+    expect(batches.map((batch) => batch.inputs)).toEqual([[1], [2, 3, 4]]);
+    batches[1]!.answer([20, 30, 40]);
+    expect(await Promise.all(rest)).toEqual([20, 30, 40]);
+  });
+
+  it("hands at most maxBatch inputs to one batch", async () => {
+    const { batches, run } = manualRunner();
+    const call = coalesceCalls(run, { maxBatch: 2 });
+    const all = [1, 2, 3, 4, 5].map((n) => call(n));
+    for (let round = 0; round < 3; round++) {
+      await settled();
+      const batch = batches[round]!;
+      batch.answer(batch.inputs.map((n) => n * 10));
+    }
+    expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50]);
+    // The first call went alone (nothing was in flight); the others waited, two at a time.
+    expect(batches.map((batch) => batch.inputs)).toEqual([[1], [2, 3], [4, 5]]);
+  });
+
+  it("rejects the callers of a failed batch, throwing or answering the wrong count, and the next batch still runs", async () => {
+    let calls = 0;
+    const call = coalesceCalls(async (inputs: number[]) => {
+      calls += 1;
+      if (calls === 1) throw new Error("database down");
+      if (calls === 2) return [1];
+      return inputs;
+    });
+    // Made while the first (failing) batch is in flight: they go together in the second.
+    const first = call(1);
+    const pair = [call(2), call(3)];
+    await expect(first).rejects.toThrow("database down");
+    await expect(pair[0]).rejects.toThrow("a batch of 2 answered 1 results");
+    await expect(pair[1]).rejects.toThrow("a batch of 2 answered 1 results");
+    expect(await call(4)).toBe(4);
+  });
+
+  it("refuses a maxBatch that is not a positive integer", () => {
+    expect(() => coalesceCalls(async (inputs: number[]) => inputs, { maxBatch: 0 })).toThrow(RangeError);
+  });
+});
