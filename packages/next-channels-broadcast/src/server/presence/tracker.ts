@@ -120,6 +120,7 @@ export class PresenceTracker {
   private readonly secret: string;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
+  private lastJoinedAt = 0;
 
   constructor(private readonly options: PresenceTrackerOptions) {
     this.secret = options.presence.secret ?? options.tokenSecret ?? process.env.AUTH_SECRET ?? randomBytes(32).toString("hex");
@@ -173,7 +174,9 @@ export class PresenceTracker {
       const known = state.users.get(key);
       if (known) known.sockets += 1;
       else {
-        const user: LocalUser = { userId: socket.user.id, key, profile, sockets: 1, joinedAt: Date.now() };
+        // Strictly increasing here, so users who join within one millisecond keep their order.
+        this.lastJoinedAt = Math.max(Date.now(), this.lastJoinedAt + 0.001);
+        const user: LocalUser = { userId: socket.user.id, key, profile, sockets: 1, joinedAt: this.lastJoinedAt };
         const elsewhere = this.listedElsewhere(state, key);
         state.users.set(key, user);
         if (!elsewhere) this.runHook("onJoin", channel, user);
