@@ -1,6 +1,7 @@
 /**
- * The presence bench's clients: `join` opens `n` sockets at once (each a different user), all
- * asking for `bench-1` at connect, and resolves once every socket has its `hello` and — with
+ * The presence bench's clients: `join` opens `n` sockets as fast as the server takes them (each a
+ * different user; at most `inFlight` handshakes at a time — all 10,000 SYNs at once only overflow
+ * the kernel's accept queue), all asking for `bench-1` at connect, and resolves once every socket has its `hello` and — with
  * presence on — once every socket's presence shows all `n` (the join storm has settled for
  * everyone). It counts the presence frames and bytes the sockets received.
  */
@@ -22,7 +23,7 @@ interface JoinResult {
 
 const sockets: WebSocket[] = [];
 
-function join({ port, n, presence }: Record<string, unknown>): Promise<JoinResult> {
+function join({ port, n, presence, inFlight }: Record<string, unknown>): Promise<JoinResult> {
   const total = Number(n);
   const start = performance.now();
   let hellos = 0;
@@ -37,7 +38,15 @@ function join({ port, n, presence }: Record<string, unknown>): Promise<JoinResul
       if (hellos < total || (presence && settled < total)) return;
       resolve({ allJoinedMs, settledMs: presence ? performance.now() - start : null, presenceFrames, presenceBytes, maxFramesPerSocket: Math.max(...perSocket), largestFrame });
     };
-    for (let i = 0; i < total; i++) {
+    let opened = 0;
+    let pending = 0;
+    const openMore = () => {
+      while (opened < total && pending < Number(inFlight ?? 500)) {
+        pending += 1;
+        open(opened++);
+      }
+    };
+    const open = (i: number) => {
       // Spread over loopback source addresses: one address has ~28k ephemeral ports.
       const ws = new WebSocket(`ws://127.0.0.1:${String(port)}/ws/notifications?extraChannels=${encodeURIComponent('["bench-1"]')}`, {
         headers: { "x-bench-user": `u${i}` },
@@ -50,6 +59,8 @@ function join({ port, n, presence }: Record<string, unknown>): Promise<JoinResul
         const text = data.toString();
         if (text.startsWith('{"type":"hello"')) {
           hellos += 1;
+          pending -= 1;
+          openMore();
           if (hellos === total) allJoinedMs = performance.now() - start;
           return done();
         }
@@ -66,7 +77,8 @@ function join({ port, n, presence }: Record<string, unknown>): Promise<JoinResul
         }
       });
       ws.on("error", reject);
-    }
+    };
+    openMore();
   });
 }
 

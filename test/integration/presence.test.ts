@@ -85,6 +85,11 @@ describe("presence on one gateway", () => {
     expect(view.count).toBe(2);
     expect(view.members.map((member) => member.profile.name).sort()).toEqual(["Alice", "Bob"]);
     expect(view.more).toBe(false);
+    // So does `getPresence` of the /server entry (what a server component renders), from the layer's entries.
+    const fromLayer = await api.getPresence("room-1");
+    expect(fromLayer.count).toBe(2);
+    expect(fromLayer.members.map((member) => member.profile.name).sort()).toEqual(["Alice", "Bob"]);
+    expect(await api.getPresence("room-9")).toEqual({ count: 0, members: [], more: false });
     expect(server.joins.map((event) => event.userId).sort()).toEqual([ALICE, BOB]);
   });
 

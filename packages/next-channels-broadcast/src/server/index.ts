@@ -37,6 +37,8 @@ export { createNotifications, defaultNotifications, type CreateNotificationsOpti
 export { getClientSettings, type ClientSettings } from "./client-settings.js";
 export { reauthenticateUser, revokeSession, revokeUserSessions, isSessionRevoked, DEFAULT_REVOCATION_TTL_MS, type RevokeOptions } from "./sessions.js";
 export { closeRuntime } from "./runtime.js";
+export { getPresence } from "./presence/read.js";
+export type { PresenceView } from "./presence/entry.js";
 export {
   issueSubscriptionToken,
   verifySubscriptionToken,

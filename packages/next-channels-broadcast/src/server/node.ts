@@ -22,6 +22,7 @@ export { DEFAULT_REDIS_PREFIX } from "./layer/redis-url.js";
 export type { ChannelLayer, LayerListener, LayerStatusListener, PresenceEntries } from "./layer/types.js";
 export type { PresenceEvent, PresenceOptions } from "./presence/tracker.js";
 export type { PresenceView } from "./presence/entry.js";
+export { readPresence } from "./presence/read.js";
 export type { PresenceMember, PresenceProfile } from "../shared/presence.js";
 export { installRuntime, uninstallRuntime, getRuntime, peekRuntime, closeRuntime, type NotificationsRuntime } from "./runtime.js";
 export { readSettings, DEFAULT_SETTINGS, SETTING_ENV_NAMES, parseIntegerSetting, parseBooleanSetting, type NotificationSettings } from "./settings.js";

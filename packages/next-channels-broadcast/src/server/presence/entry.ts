@@ -47,7 +47,7 @@ export interface PresenceView {
   more: boolean;
 }
 
-export const EMPTY_VIEW: PresenceView = Object.freeze({ count: 0, members: [], more: false }) as PresenceView;
+export const EMPTY_VIEW: PresenceView = Object.freeze({ count: 0, members: Object.freeze([]) as unknown as PresenceMember[], more: false });
 
 /**
  * Serialises an entry for the layer (pub/sub and the shared entries).

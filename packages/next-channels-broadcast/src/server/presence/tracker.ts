@@ -28,6 +28,7 @@ import type { ChannelLayer } from "../layer/types.js";
 import type { NotificationSettings } from "../settings.js";
 import { prepareTextFrame } from "../gateway/frame.js";
 import { EMPTY_VIEW, encodeEntry, mergeEntries, parseEntry, type PresenceEntry, type PresenceView } from "./entry.js";
+import { readPresence } from "./read.js";
 
 /** Largest profile `identify` may return, serialised. */
 export const MAX_PROFILE_BYTES = 1_024;
@@ -215,10 +216,7 @@ export class PresenceTracker {
   async view(channel: string): Promise<PresenceView> {
     const state = this.channels.get(channel);
     if (state) return this.merged(state);
-    if (!this.options.layer.presence) return EMPTY_VIEW;
-    const read = await this.options.layer.presence.read(channel);
-    const entries = [...read.values()].map(parseEntry).filter((entry): entry is PresenceEntry => entry !== null);
-    return mergeEntries(entries, Date.now(), this.options.settings.presenceMaxListed);
+    return readPresence(this.options.layer, channel, { maxListed: this.options.settings.presenceMaxListed });
   }
 
   /** Local sockets counted on `channel` (0 when none). */
