@@ -88,6 +88,12 @@ interface ChannelState {
   anon: number;
   /** Other processes' entries, by process id. */
   remote: Map<string, PresenceEntry>;
+  /**
+   * When (a `heard` sequence number) each process's entry or departure was last heard through
+   * pub/sub: news heard after a read of the shared entries was issued is newer than that read
+   * may be (the two travel on different connections), so the read must not undo it.
+   */
+  heard: Map<string, number>;
   /** Sockets owed the whole presence at the next flush. */
   fresh: Set<PresenceSocket>;
   /** The view last sent to the channel's sockets. */
@@ -122,6 +128,8 @@ export class PresenceTracker {
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
   private lastJoinedAt = 0;
+  /** Orders pub/sub news against reads of the shared entries (see `ChannelState.heard`). */
+  private heardSeq = 0;
 
   constructor(private readonly options: PresenceTrackerOptions) {
     this.secret = options.presence.secret ?? options.tokenSecret ?? process.env.AUTH_SECRET ?? randomBytes(32).toString("hex");
@@ -281,6 +289,7 @@ export class PresenceTracker {
       users: new Map(),
       anon: 0,
       remote: new Map(),
+      heard: new Map(),
       fresh: new Set(),
       sent: EMPTY_VIEW,
       timer: null,
@@ -325,6 +334,7 @@ export class PresenceTracker {
   private onRemote(state: ChannelState, text: string): void {
     const entry = parseEntry(text);
     if (!entry || entry.p === this.processId || this.channels.get(state.name) !== state) return;
+    state.heard.set(entry.p, ++this.heardSeq);
     if (entry.exp === 0) state.remote.delete(entry.p);
     else state.remote.set(entry.p, entry);
     this.schedule(state);
@@ -334,15 +344,26 @@ export class PresenceTracker {
   private async reload(state: ChannelState): Promise<void> {
     const shared = this.options.layer.presence;
     if (!shared) return;
+    const issued = this.heardSeq;
     const read = await shared.read(state.name);
     if (this.channels.get(state.name) !== state) return;
     const now = Date.now();
-    state.remote.clear();
+    const next = new Map<string, PresenceEntry>();
     for (const [processId, text] of read) {
       if (processId === this.processId) continue;
       const entry = parseEntry(text);
-      if (entry && entry.exp > now) state.remote.set(processId, entry);
+      if (entry && entry.exp > now) next.set(processId, entry);
     }
+    for (const [processId, seq] of state.heard) {
+      if (seq <= issued) {
+        state.heard.delete(processId);
+        continue;
+      }
+      const heard = state.remote.get(processId);
+      if (heard) next.set(processId, heard);
+      else next.delete(processId);
+    }
+    state.remote = next;
     this.schedule(state);
   }
 
