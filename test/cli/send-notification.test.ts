@@ -105,25 +105,29 @@ describe("send-notification without a terminal", () => {
     expect(anon.texts()).not.toContain("Your import finished");
   });
 
-  it("sends to all, a redirect to an object and progress to a channel", async () => {
+  it("sends to all, a redirect to an object, progress to a channel and a refresh to an object", async () => {
     const runs = await Promise.all([
       cli(["--audience", "all", "hello everyone"]),
       cli(["--kind", "redirect", "--audience", "object", "--object", "articles:42", "/articles"]),
       cli(["--kind", "progress", "--audience", "channel", "--channel", "job-9", "33.5"]),
+      cli(["--kind", "refresh", "--audience", "object", "--object", "articles:42"]),
     ]);
     for (const run of runs) expect([run.code, run.stderr]).toEqual([0, ""]);
     expect(runs[1]!.stdout).toMatch(/^Sent redirect to \/articles for object articles:42 \(group articles-42\)/);
     expect(runs[2]!.stdout).toMatch(/^Sent progress 33.5 to channel job-9/);
+    expect(runs[3]!.stdout).toMatch(/^Sent refresh for object articles:42 \(group articles-42\)/);
     await settle();
     for (const client of [alice, anon]) expect(count(client, (f) => f.type === "message" && f.text === "hello everyone")).toBe(1);
     expect(count(alice, (f) => f.type === "redirect" && f.url === "/articles")).toBe(1);
     expect(count(alice, (f) => f.type === "progress" && f.percent === "33.5%" && f.channel === "job-9")).toBe(1);
-    expect(anon.frames.some((f) => f.type === "redirect" || f.type === "progress")).toBe(false);
+    expect(count(alice, (f) => f.type === "refresh" && f.channel === "articles-42")).toBe(1);
+    expect(anon.frames.some((f) => f.type === "redirect" || f.type === "progress" || f.type === "refresh")).toBe(false);
   });
 
   it.concurrent.each<[string, string[], number, RegExp, Record<string, string | undefined>?]>([
     ["missing --audience", ["hello"], 2, /--audience is required/],
     ["an unknown --audience", ["--audience", "everyone", "hi"], 2, /--audience must be one of all, authenticated/],
+    ["a refresh with a payload", ["--kind", "refresh", "--audience", "all", "hi"], 2, /A refresh takes no <payload>/],
     ["an unknown --kind", ["--kind", "shout", "--audience", "all", "hi"], 2, /--kind must be one of message, redirect, progress/],
     ["an unknown --level", ["--audience", "all", "--level", "loud", "hi"], 2, /--level must be one of info, success, warning, error/],
     ["--level on a redirect", ["--kind", "redirect", "--audience", "user", "--username", "alice", "--level", "info", "/x"], 2, /--level is only for messages/],
@@ -268,7 +272,7 @@ describe.skipIf(!HAS_SCRIPT)(`send-notification on a terminal${HAS_SCRIPT ? "" :
     const { code, output } = await onTerminal(
       ["--audience", "user"],
       [
-        [/Kind \[1-3, Enter = message, q = cancel\]: /, "\r"],
+        [/Kind \[1-4, Enter = message, q = cancel\]: /, "\r"],
         [/Level \[1-4, Enter = info, q = cancel\]: /, "7\r"],
         [/Not a choice: "7"\.[\s\S]*Level \[1-4/, "warning\r"],
         [/Username: /, "alice\r"],

@@ -236,6 +236,17 @@ describe("delivery", () => {
     for (const name of who) expect(clients[name].frames.filter(matches)).toHaveLength(1);
   });
 
+  it("a refresh to an object reaches that object's sockets once, and takes no payload fields", async () => {
+    const response = await post(endpoint, { kind: "refresh", audience: "object", object: "articles:42" });
+    expect(await response.json()).toEqual({ sent: true, group: "articles-42" });
+    await settle();
+    const refreshes = (client: TestClient) => client.frames.filter((frame) => frame.type === "refresh" && frame.channel === "articles-42").length;
+    expect([refreshes(alice), refreshes(bob), refreshes(anon)]).toEqual([1, 0, 0]);
+    const refused = await post(endpoint, { kind: "refresh", audience: "all", text: "x" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/^text: only used with kind message, not refresh/);
+  });
+
   it("answers the group it published to", async () => {
     const response = await post(endpoint, { audience: "user", username: "alice", text: "group?" });
     expect(await response.json()).toEqual({ sent: true, group: "user:u-alice" });

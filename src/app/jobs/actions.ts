@@ -8,8 +8,9 @@ import { headers } from "next/headers";
 import { currentUser } from "@/auth";
 import { clientAddressFrom } from "@/demo/client-ip";
 import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
-import { getClientSettings, issueSubscriptionToken, progressChannel, redirectChannel } from "next-channels-broadcast/server";
-import { createJob, findJobFor, updateJob } from "./registry";
+import { createEventEmitter, getClientSettings, issueSubscriptionToken, progressChannel, redirectChannel } from "next-channels-broadcast/server";
+import { events } from "@/events";
+import { createJob, findJobFor, JOB_STEPS, updateJob } from "./registry";
 
 export type StartJobState = { status: "idle" } | { status: "started"; jobId: string } | { status: "error"; message: string };
 
@@ -17,6 +18,9 @@ export type StartJobState = { status: "idle" } | { status: "started"; jobId: str
 const FIRST_PROGRESS_DELAY_MS = 1_000;
 const STEP_MS = 300;
 const STEP_PERCENT = 10;
+
+/** The demo's typed events (src/events): `job.status` data is checked against its schema. */
+const { emit } = createEventEmitter(events);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,12 +32,17 @@ async function runJob(jobId: string): Promise<void> {
   // was sent would wait forever (a finished job's page redirects when rendered, but not one
   // rendered just before the end). A second's head start makes that window practically empty.
   await sleep(FIRST_PROGRESS_DELAY_MS);
-  for (let percent = 0; percent <= 100; percent += STEP_PERCENT) {
-    updateJob(jobId, { percent });
+  const steps = JOB_STEPS;
+  for (let percent = 0, step = 1; percent <= 100; percent += STEP_PERCENT, step += 1) {
+    updateJob(jobId, { percent, step });
+    // The bar follows `progress`; the status row follows a typed event (live only: a page that
+    // opens later renders the job's current step from the registry).
+    await emit({ channel: jobId }, "job.status", { phase: "running", step, of: steps });
     await progressChannel(jobId, percent);
     if (percent < 100) await sleep(STEP_MS);
   }
   updateJob(jobId, { finishedAt: new Date() });
+  await emit({ channel: jobId }, "job.status", { phase: "done", step: steps, of: steps });
   await redirectChannel(jobId, `/jobs/${jobId}/result`);
 }
 

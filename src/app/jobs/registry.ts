@@ -10,7 +10,12 @@ export interface JobRecord {
   finishedAt?: Date;
   /** Last progress sent, 0–100. */
   percent: number;
+  /** The step it is on (0 until the first one starts). */
+  step: number;
 }
+
+/** Steps of every demo job: 0 %, 10 %, …, 100 %. */
+export const JOB_STEPS = 11;
 
 const KEY = Symbol.for("next-channels-broadcast.demo-jobs");
 const MAX_JOBS = 1000;
@@ -22,7 +27,7 @@ function jobs(): Map<string, JobRecord> {
 
 export function createJob(id: string, ownerId: string | null): JobRecord {
   const map = jobs();
-  const job: JobRecord = { id, ownerId, startedAt: new Date(), percent: 0 };
+  const job: JobRecord = { id, ownerId, startedAt: new Date(), percent: 0, step: 0 };
   map.set(id, job);
   if (map.size > MAX_JOBS) {
     const oldest = map.keys().next().value;

@@ -41,9 +41,11 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 
 const usage = (program: string) => `Usage: ${program} [options] <payload>
 
-Sends a message, redirect or progress update to the open browser tabs of an audience.
+Sends a message, redirect, progress update or refresh to the open browser tabs of an audience.
 
-  --kind message|redirect|progress    default message
+  --kind message|redirect|progress|refresh
+                                      default message; a refresh re-renders the pages
+                                      opted in with <LiveRefresh> and takes no <payload>
   --audience all|authenticated|anonymous|user|object|channel
                                       redirect and progress: user, object or channel only
   --username <name>                   with --audience user
@@ -109,6 +111,7 @@ function parse(argv: string[]): Args | "help" {
     level: oneOf("level", values.level, LEVELS),
     payload: positionals.length > 0 ? positionals.join(" ") : undefined,
   };
+  if (args.kind === "refresh" && positionals.length > 0) throw new UsageError("A refresh takes no <payload>.");
   if (args.kind && args.kind !== "message" && positionals.length > 1) {
     throw new UsageError(`A ${args.kind} takes one <payload> (${args.kind === "redirect" ? "the URL" : "the percent"}); got ${positionals.length}.`);
   }
@@ -120,7 +123,7 @@ function parse(argv: string[]): Args | "help" {
 function checkConsistency(args: Args): void {
   const kind = args.kind ?? "message";
   if (args.level !== undefined && kind !== "message") throw new UsageError(`--level is only for messages, not --kind ${kind}.`);
-  if (args.audience && kind !== "message" && (BROADCAST_AUDIENCES as readonly string[]).includes(args.audience)) {
+  if (args.audience && kind !== "message" && kind !== "refresh" && (BROADCAST_AUDIENCES as readonly string[]).includes(args.audience)) {
     throw new UsageError(`A ${kind} cannot be sent to --audience ${args.audience}: use user, object or channel.`);
   }
   for (const [flag, owner] of [["username", "user"], ["object", "object"], ["channel", "channel"]] as const) {
@@ -139,7 +142,7 @@ function targetFlag(audience: PublishAudience): "username" | "object" | "channel
   return audience === "user" ? "username" : audience === "object" || audience === "channel" ? audience : null;
 }
 
-function payloadName(kind: PublishKind): string {
+function payloadName(kind: Exclude<PublishKind, "refresh">): string {
   return kind === "message" ? "the message text" : kind === "redirect" ? "the redirect URL" : "the percent";
 }
 
@@ -148,6 +151,7 @@ function requireComplete(args: Args): void {
   if (!args.audience) throw new UsageError("--audience is required (all, authenticated, anonymous, user, object or channel).");
   const flag = targetFlag(args.audience);
   if (flag && args[flag] === undefined) throw new UsageError(`--${flag} is required with --audience ${args.audience}.`);
+  if (args.kind === "refresh") return;
   if (args.payload === undefined || args.payload.trim() === "") throw new UsageError(`<payload> is required: ${payloadName(args.kind ?? "message")}.`);
 }
 
@@ -229,7 +233,7 @@ async function askMissing(args: Args): Promise<Args> {
     const filled: Args = { ...args };
     filled.kind ??= await prompter.choose("Kind", PUBLISH_KINDS, "message");
     if (!filled.audience) {
-      const audiences = filled.kind === "message" ? PUBLISH_AUDIENCES : TARGETED_AUDIENCES;
+      const audiences = filled.kind === "message" || filled.kind === "refresh" ? PUBLISH_AUDIENCES : TARGETED_AUDIENCES;
       filled.audience = await prompter.choose("Audience", audiences);
     }
     checkConsistency(filled);
@@ -240,7 +244,7 @@ async function askMissing(args: Args): Promise<Args> {
     if (flag === "object" && filled.object === undefined) {
       filled.object = await prompter.text("Object (<table>:<pk>, e.g. articles:42): ", (value) => (OBJECT_REF_PATTERN.test(value) ? null : "Expected <table>:<pk>, e.g. articles:42."));
     }
-    if (filled.payload === undefined || filled.payload.trim() === "") {
+    if (filled.kind !== "refresh" && (filled.payload === undefined || filled.payload.trim() === "")) {
       const label = filled.kind === "message" ? "Message text: " : filled.kind === "redirect" ? "Redirect URL: " : "Percent (0-100): ";
       filled.payload = await prompter.text(label);
     }
@@ -252,7 +256,7 @@ async function askMissing(args: Args): Promise<Args> {
 
 /* ------------------------------------------------------------------------------ sending */
 
-function requestBody(args: Required<Pick<Args, "audience" | "payload">> & Args): Record<string, unknown> {
+function requestBody(args: Required<Pick<Args, "audience">> & Args): Record<string, unknown> {
   const kind = args.kind ?? "message";
   const body: Record<string, unknown> = { kind, audience: args.audience };
   if (args.audience === "user") body.username = args.username;
@@ -263,7 +267,7 @@ function requestBody(args: Required<Pick<Args, "audience" | "payload">> & Args):
     if (args.level) body.level = args.level;
   } else if (kind === "redirect") {
     body.url = args.payload;
-  } else {
+  } else if (kind === "progress" && args.payload !== undefined) {
     // "42" and "33.5%" are both fine for the kit; a bare number is sent as a number.
     body.percent = /^\d+(\.\d+)?$/.test(args.payload.trim()) ? Number(args.payload.trim()) : args.payload;
   }
@@ -289,6 +293,7 @@ function describe(body: Record<string, unknown>): string {
   const to = target === undefined ? String(body.audience) : `${String(body.audience)} ${String(target)}`;
   if (body.kind === "message") return `message ${JSON.stringify(body.text)} (${String(body.level ?? "info")}) to ${to}`;
   if (body.kind === "redirect") return `redirect to ${String(body.url)} for ${to}`;
+  if (body.kind === "refresh") return `refresh for ${to}`;
   return `progress ${String(body.percent)} to ${to}`;
 }
 
@@ -405,7 +410,7 @@ export async function runSendCommand(argv: string[], env: NodeJS.ProcessEnv, opt
       return 0;
     }
     args = parsed;
-    const complete = args.audience !== undefined && (targetFlag(args.audience) === null || args[targetFlag(args.audience)!] !== undefined) && args.payload !== undefined;
+    const complete = args.audience !== undefined && (targetFlag(args.audience) === null || args[targetFlag(args.audience)!] !== undefined) && (args.payload !== undefined || args.kind === "refresh");
     if (!complete && process.stdin.isTTY) args = await askMissing(args);
     requireComplete(args);
     checkConsistency(args);
@@ -419,7 +424,7 @@ export async function runSendCommand(argv: string[], env: NodeJS.ProcessEnv, opt
     return 2;
   }
 
-  const body = requestBody(args as Args & { audience: PublishAudience; payload: string });
+  const body = requestBody(args as Args & { audience: PublishAudience });
   try {
     checkLocally(body);
     const outcome = env.REDIS_URL?.trim() && options.direct ? await sendViaDirect(options.direct, body, env) : await sendOverHttp(body, env);

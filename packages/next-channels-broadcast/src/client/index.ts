@@ -21,6 +21,14 @@ export {
   useSubscription,
 } from "./hooks.js";
 export type { FrameListener, NotificationsApi, NotificationsState } from "./context.js";
+export { createEventHooks, parseEventFrame } from "./events.js";
+export type { EventHooks, EventMeta, UseEventOptions } from "./events.js";
+export { defineEvents, type EventDefinitions, type EventData, type EventInput, type EventName } from "../shared/events.js";
+export { LiveRefresh, RefreshOriginField, useLiveRefresh } from "./live-refresh.js";
+export type { LiveRefreshOptions, LiveRefreshProps } from "./live-refresh.js";
+export { createRefreshScheduler, DEFAULT_REFRESH_COALESCE_MS } from "./refresh-scheduler.js";
+export type { RefreshScheduler, RefreshSchedulerOptions, VisibilitySource } from "./refresh-scheduler.js";
+export { getTabId, REFRESH_ORIGIN_FIELD } from "./tab-id.js";
 export { ChannelSubscription } from "./channel-subscription.js";
 export type { ChannelSubscriptionProps } from "./channel-subscription.js";
 export { ProgressBar } from "./progress-bar.js";
@@ -63,11 +71,13 @@ export { resolveNavigation } from "./navigation.js";
 export type { NavigationTarget } from "./navigation.js";
 export { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url.js";
 export type {
+  EventFrame,
   Level,
   MessageFrame,
   NotificationFrame,
   ProgressFrame,
   RedirectFrame,
+  RefreshFrame,
   ServerFrame,
   SubscriptionRefusal,
   SubscriptionRefusalReason,

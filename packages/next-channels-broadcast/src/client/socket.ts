@@ -347,10 +347,12 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     switch (frame.type) {
       case "message":
       case "redirect":
+      case "event":
+      case "refresh":
         if (frame.id !== undefined) {
           // Ack duplicates too: the first ack may have been lost with the old connection, and an
           // unacked inbox row keeps coming back on every reconnect.
-          if (frame.ack === true) acks.add(frame.id);
+          if ("ack" in frame && frame.ack === true) acks.add(frame.id);
           tracker.received(frame.id);
           if (deduper.seen(frame.id)) return;
         }

@@ -28,11 +28,17 @@ export {
   progressUser,
   progressObject,
   progressChannel,
+  refresh,
+  refreshObject,
+  refreshChannel,
+  refreshOriginOf,
   currentWatermark,
   checkIdempotencyKey,
   MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "./send.js";
-export type { Payload, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef, SendApi } from "./send.js";
+export type { Payload, EventPayload, RefreshPayload, RefreshOptions, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef, SendApi } from "./send.js";
+export { createEventEmitter, type EmitOptions, type EventEmitter } from "./events.js";
+export { defineEvents, type EventDefinitions, type EventData, type EventInput, type EventName } from "../shared/events.js";
 export { createNotifications, defaultNotifications, type CreateNotificationsOptions, type Notifications } from "./instance.js";
 export { getClientSettings, type ClientSettings } from "./client-settings.js";
 export { reauthenticateUser, revokeSession, revokeUserSessions, isSessionRevoked, DEFAULT_REVOCATION_TTL_MS, type RevokeOptions } from "./sessions.js";

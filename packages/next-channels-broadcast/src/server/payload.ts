@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { InvalidNotificationError } from "../shared/errors.js";
-import { LEVELS, type Level, type MessageFrame, type ProgressFrame, type RedirectFrame } from "../shared/protocol.js";
+import { checkEventName } from "../shared/events.js";
+import { LEVELS, MAX_ORIGIN_LENGTH, type EventFrame, type Level, type MessageFrame, type ProgressFrame, type RedirectFrame, type RefreshFrame } from "../shared/protocol.js";
 import { describeURLRefusal, notificationURLRefusal } from "../shared/urls.js";
 
 /** Longest message text accepted, in characters. */
@@ -126,4 +127,46 @@ export function buildRedirectFrame(url: unknown): RedirectFrame {
 /** Builds a `progress` frame for the audience whose public name is `channel`. */
 export function buildProgressFrame(percent: unknown, channel: string): ProgressFrame {
   return { type: "progress", progress: true, percent: normalizePercent(percent), channel };
+}
+
+/** Most characters an event's data may take as JSON. */
+export const MAX_EVENT_DATA_LENGTH = 32_768;
+
+/**
+ * Builds an `event` frame (without id) for the audience whose public name is `channel`. `data`
+ * must be JSON (what survives `JSON.stringify`, at most 32,768 characters of it); the frame
+ * carries its JSON round trip, so what a browser parses is exactly what was checked here.
+ *
+ * @example
+ * buildEventFrame("comment.created", { id: 7 }, "articles-1") // { type: "event", event: "comment.created", channel: "articles-1", data: { id: 7 } }
+ */
+export function buildEventFrame(name: unknown, data: unknown, channel: string): EventFrame {
+  const event = checkEventName(name);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    return invalid("INVALID_EVENT", `Data of event ${event} is not JSON: ${error instanceof Error ? error.message : String(error)}.`);
+  }
+  if (json === undefined) return invalid("INVALID_EVENT", `Data of event ${event} is required (null is allowed).`);
+  if (json.length > MAX_EVENT_DATA_LENGTH) return invalid("INVALID_EVENT", `Data of event ${event} is ${json.length} characters as JSON; at most ${MAX_EVENT_DATA_LENGTH} are allowed.`);
+  return { type: "event", event, channel, data: JSON.parse(json) as unknown };
+}
+
+/** What a refresh origin (a tab id) may look like. */
+const ORIGIN_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Builds a `refresh` frame for the audience whose public name is `channel`. `origin`, when given,
+ * is the tab id of the page whose action caused it (`getTabId()` in the browser): that tab skips it.
+ *
+ * @example
+ * buildRefreshFrame("articles-1", "k3v9x2")  // { type: "refresh", channel: "articles-1", origin: "k3v9x2" }
+ */
+export function buildRefreshFrame(channel: string, origin?: unknown): RefreshFrame {
+  if (origin === undefined || origin === null || origin === "") return { type: "refresh", channel };
+  if (typeof origin !== "string" || origin.length > MAX_ORIGIN_LENGTH || !ORIGIN_PATTERN.test(origin)) {
+    return invalid("INVALID_ARGUMENT", `Refresh origin must be a tab id from getTabId() (1 to ${MAX_ORIGIN_LENGTH} letters, digits, "_" or "-"), got ${JSON.stringify(origin)}.`);
+  }
+  return { type: "refresh", channel, origin };
 }

@@ -7,9 +7,9 @@
  * the default instance's, bound to the process runtime `getRuntime()`).
  */
 import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors.js";
-import type { Level, NotificationFrame } from "../shared/protocol.js";
+import { REFRESH_ORIGIN_FIELD, type EventFrame, type Level, type NotificationFrame, type RefreshFrame } from "../shared/protocol.js";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
-import { buildMessageFrame, buildProgressFrame, buildRedirectFrame, type MessageOptions } from "./payload.js";
+import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, type MessageOptions } from "./payload.js";
 import { warnIfUnreachable } from "./reach.js";
 import { getRuntime, type NotificationsRuntime } from "./runtime.js";
 import { storedWireText } from "./store/wire.js";
@@ -19,7 +19,37 @@ import { audienceGate, type AudienceKind } from "./settings.js";
 export type Payload =
   | ({ message: string } & MessageOptions)
   | { redirect: string }
-  | { progress: number | string };
+  | { progress: number | string }
+  | EventPayload
+  | RefreshPayload;
+
+/**
+ * An app event, untyped (prefer `createEventEmitter(events).emit`, which checks `data` against
+ * the event's schema). `durable`: stored and replayed like a message; default false, live only.
+ * Without a store every event is live only, as every message is.
+ */
+export interface EventPayload {
+  event: string;
+  data: unknown;
+  durable?: boolean;
+}
+
+/** "Render this channel's pages again" (see `refresh`). */
+export interface RefreshPayload {
+  refresh: true;
+  /** The tab whose own action caused it (`getTabId()`); it skips the refresh. */
+  origin?: string | null;
+}
+
+/** Options of `refresh` and its shortcuts. */
+export interface RefreshOptions {
+  /**
+   * The tab whose own action caused the change (`getTabId()` in the browser, sent with the form
+   * as `<RefreshOriginField />`; read it with `refreshOriginOf(formData)`): it re-renders anyway
+   * and skips this refresh.
+   */
+  origin?: string | null;
+}
 
 /** The outcome of a send. */
 export type SendResult =
@@ -67,9 +97,20 @@ export function checkIdempotencyKey(key: unknown): string | undefined {
   return key;
 }
 
-function buildFrame(payload: Payload, group: string): NotificationFrame {
-  if (typeof payload !== "object" || payload === null) {
-    throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+const PAYLOAD_KINDS = "Payload must be {message}, {redirect}, {progress}, {event, data} or {refresh: true}.";
+
+/** A frame the send API publishes (what the store keeps, or progress). */
+type SendFrame = NotificationFrame | EventFrame | RefreshFrame;
+
+function buildFrame(payload: Payload, group: string): SendFrame {
+  if (typeof payload !== "object" || payload === null) throw new InvalidNotificationError("INVALID_ARGUMENT", PAYLOAD_KINDS);
+  if ("event" in payload) {
+    if (payload.durable !== undefined && typeof payload.durable !== "boolean") throw new InvalidNotificationError("INVALID_ARGUMENT", "durable must be a boolean.");
+    return buildEventFrame(payload.event, payload.data, group);
+  }
+  if ("refresh" in payload) {
+    if (payload.refresh !== true) throw new InvalidNotificationError("INVALID_ARGUMENT", "refresh must be true.");
+    return buildRefreshFrame(group, payload.origin);
   }
   if ("message" in payload) {
     const { message, ...options } = payload;
@@ -77,7 +118,17 @@ function buildFrame(payload: Payload, group: string): NotificationFrame {
   }
   if ("redirect" in payload) return buildRedirectFrame(payload.redirect);
   if ("progress" in payload) return buildProgressFrame(payload.progress, group);
-  throw new InvalidNotificationError("INVALID_ARGUMENT", "Payload must be {message}, {redirect} or {progress}.");
+  throw new InvalidNotificationError("INVALID_ARGUMENT", PAYLOAD_KINDS);
+}
+
+/**
+ * Whether a frame is stored (given a store): messages and redirects always; events when durable;
+ * refreshes always (a tab that was reconnecting recovers one by position). Progress is kept as
+ * its group's latest value instead.
+ */
+function isStored(frame: SendFrame, payload: Payload): boolean {
+  if (frame.type === "event") return (payload as EventPayload).durable === true;
+  return frame.type !== "progress";
 }
 
 /**
@@ -88,11 +139,12 @@ async function storeFirst(
   runtime: NotificationsRuntime,
   audience: AudienceKind,
   group: string,
-  frame: NotificationFrame,
+  frame: SendFrame,
+  stored: boolean,
   idempotencyKey: string | undefined,
 ): Promise<{ text: string; id?: number }> {
   const store = runtime.store;
-  if (!store) return { text: JSON.stringify(frame) };
+  if (!store || (!stored && frame.type !== "progress")) return { text: JSON.stringify(frame) };
   try {
     if (frame.type === "progress") {
       // The version travels with the frame: a late subscriber's replayed value and this live one
@@ -101,7 +153,9 @@ async function storeFirst(
       return { text: JSON.stringify({ ...frame, v }) };
     }
     const { id: _none, ...storable } = frame;
-    const inbox = audience === "user";
+    // A user's messages, redirects and durable events wait in their inbox until a tab acks them;
+    // a refresh is only worth something to a page open now, so it is recovered by position only.
+    const inbox = audience === "user" && frame.type !== "refresh";
     // A known key answers the stored row's id: the frame below then goes out again under it.
     const id = await store.save(group, storable, idempotencyKey === undefined ? { inbox } : { inbox, idempotencyKey });
     // Byte for byte what a replay of this row sends: a user's inbox row asks for an ack.
@@ -129,7 +183,7 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
   const gate = audienceGate(runtime.settings, audience);
   if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };
   warnIfUnreachable(runtime.layer, runtime.store, group);
-  const { text, id } = await storeFirst(runtime, audience, group, frame, idempotencyKey);
+  const { text, id } = await storeFirst(runtime, audience, group, frame, isStored(frame, payload), idempotencyKey);
   try {
     await runtime.layer.publish(group, text);
   } catch (error) {
@@ -137,6 +191,11 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
     if (id === undefined && error instanceof NotificationError) throw error;
     const stored = id === undefined ? "" : ` It is stored as notification ${id} and will be replayed on the next connect.`;
     throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error, storedId: id });
+  }
+  try {
+    runtime.onPublished?.(frame.type, audience);
+  } catch {
+    // Counting never fails a send that went out.
   }
   return id === undefined ? { sent: true, group } : { sent: true, group, id };
 }
@@ -190,6 +249,15 @@ export interface SendApi {
   progressObject(object: ObjectRef, percent: number | string): Promise<boolean>;
   /** Progress on a channel. @example await notifications.progressChannel(jobId, "33.5%"); */
   progressChannel(channel: string, percent: number | string): Promise<boolean>;
+  /**
+   * Makes every page holding the target's channel and opted in with `<LiveRefresh>` re-render its
+   * server components (`router.refresh()`, coalesced). @example await notifications.refresh({ object: article }, { origin });
+   */
+  refresh(target: Target, options?: RefreshOptions): Promise<boolean>;
+  /** `refresh` for the pages of one row. @example await notifications.refreshObject({ table: articles, id: article.id }); */
+  refreshObject(object: ObjectRef, options?: RefreshOptions): Promise<boolean>;
+  /** `refresh` for a raw channel. @example await notifications.refreshChannel(`jobs-${jobId}`); */
+  refreshChannel(channel: string, options?: RefreshOptions): Promise<boolean>;
 }
 
 async function sent(result: Promise<SendResult>): Promise<boolean> {
@@ -209,6 +277,7 @@ export function createSendApi(runtimeOf: () => NotificationsRuntime): SendApi {
   const message = (target: Target, text: string, options?: MessageOptions) => sent(notify(target, { ...options, message: text }));
   const redirect = (target: Target, url: string) => sent(notify(target, { redirect: url }));
   const progress = (target: Target, percent: number | string) => sent(notify(target, { progress: percent }));
+  const refreshOf = (target: Target, options: RefreshOptions = {}) => sent(notify(target, { refresh: true, origin: (options as RefreshOptions | null)?.origin ?? null }));
   return {
     notify,
     async currentWatermark() {
@@ -233,6 +302,9 @@ export function createSendApi(runtimeOf: () => NotificationsRuntime): SendApi {
     progressUser: (user, percent) => progress({ user }, percent),
     progressObject: (object, percent) => progress({ object }, percent),
     progressChannel: (channel, percent) => progress({ channel }, percent),
+    refresh: (target, options) => refreshOf(target, options),
+    refreshObject: (object, options) => refreshOf({ object }, options),
+    refreshChannel: (channel, options) => refreshOf({ channel }, options),
   };
 }
 
@@ -377,4 +449,44 @@ export function progressObject(object: ObjectRef, percent: number | string): Pro
 /** Reports progress on a channel. @example await progressChannel(jobId, "33.5%"); */
 export function progressChannel(channel: string, percent: number | string): Promise<boolean> {
   return defaults.progressChannel(channel, percent);
+}
+
+/* ---------------------------------------------------------------------------- refresh */
+
+/**
+ * Makes every page that holds the target's channel and is opted in with `<LiveRefresh>` re-render
+ * its server components (`router.refresh()`), coalesced, deferred while hidden, skipped by the
+ * tab named `origin`. Returns false when the target's audience is disabled.
+ *
+ * @example
+ * // in the server action that saved a comment:
+ * await refresh({ object: { table: articles, id: article.id } }, { origin: refreshOriginOf(formData) });
+ */
+export function refresh(target: Target, options?: RefreshOptions): Promise<boolean> {
+  return defaults.refresh(target, options);
+}
+
+/** `refresh` for the pages of one row. @example await refreshObject({ table: articles, id: article.id }, { origin }); */
+export function refreshObject(object: ObjectRef, options?: RefreshOptions): Promise<boolean> {
+  return defaults.refreshObject(object, options);
+}
+
+/** `refresh` for a raw channel. @example await refreshChannel(`jobs-${jobId}`); */
+export function refreshChannel(channel: string, options?: RefreshOptions): Promise<boolean> {
+  return defaults.refreshChannel(channel, options);
+}
+
+/**
+ * The submitting tab's id from a form that rendered `<RefreshOriginField />`, or null. Pass it as
+ * `origin` so that tab (which re-renders after its own action anyway) skips the refresh.
+ *
+ * @example
+ * export async function postComment(formData: FormData) {
+ *   …
+ *   await refreshObject({ table: articles, id }, { origin: refreshOriginOf(formData) });
+ * }
+ */
+export function refreshOriginOf(formData: FormData): string | null {
+  const value = formData.get(REFRESH_ORIGIN_FIELD);
+  return typeof value === "string" && value !== "" ? value : null;
 }

@@ -10,6 +10,7 @@ export type NotificationErrorCode =
   | "UNSAFE_URL"
   | "INVALID_CHANNEL"
   | "INVALID_USER"
+  | "INVALID_EVENT"
   | "INVALID_SETTING"
   | "PUBLISH_FAILED"
   | "STORE_FAILED"

@@ -59,6 +59,48 @@ export const progressFrameSchema = z.object({
 });
 export type ProgressFrame = z.infer<typeof progressFrameSchema>;
 
+/** Longest event name: dotted words such as `comment.created` (see `shared/events.ts`). */
+export const MAX_EVENT_NAME_LENGTH = 100;
+/** What an event name looks like: letters, digits, `_`, `-`, `:`, separated by dots. */
+export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
+
+/**
+ * An app-defined event (`emit(target, "comment.created", data)`): data for the page's code, never
+ * a toast. It carries none of `text`, `url`, `progress`, so the original client ignores it. A
+ * durable event has an id (stored, replayed like a message; `ack` for a user's inbox row).
+ */
+export const eventFrameSchema = z.object({
+  type: z.literal("event"),
+  id: notificationIdSchema.optional(),
+  ack: ackRequestSchema,
+  event: z.string().max(MAX_EVENT_NAME_LENGTH).regex(EVENT_NAME_PATTERN),
+  /** The public name of the audience it was sent to (as on progress frames). */
+  channel: z.string(),
+  /** JSON data, validated against the app's schema by the sender and again by the receiving hook. */
+  data: z.unknown(),
+});
+export type EventFrame = z.infer<typeof eventFrameSchema>;
+
+/** Name of the form field `<RefreshOriginField />` renders; `refreshOriginOf(formData)` reads it on the server. */
+export const REFRESH_ORIGIN_FIELD = "ncb-refresh-origin";
+
+/** Longest refresh origin (a tab id from `getTabId()`). */
+export const MAX_ORIGIN_LENGTH = 64;
+
+/**
+ * "What this channel shows changed: render it again" (`refresh(target)`): pages opted in with
+ * `<LiveRefresh>` call `router.refresh()`, coalesced. `origin` names the tab whose own action
+ * caused it (that tab re-renders anyway and skips it). Stored when a store is configured, so a tab
+ * that was reconnecting recovers it by position; never an inbox row.
+ */
+export const refreshFrameSchema = z.object({
+  type: z.literal("refresh"),
+  id: notificationIdSchema.optional(),
+  channel: z.string(),
+  origin: z.string().max(MAX_ORIGIN_LENGTH).optional(),
+});
+export type RefreshFrame = z.infer<typeof refreshFrameSchema>;
+
 /** Sent once right after the socket is accepted and its groups are joined. */
 export const helloFrameSchema = z.object({
   type: z.literal("hello"),
@@ -131,6 +173,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   messageFrameSchema,
   redirectFrameSchema,
   progressFrameSchema,
+  eventFrameSchema,
+  refreshFrameSchema,
   helloFrameSchema,
   subscribedFrameSchema,
   errorFrameSchema,

@@ -7,7 +7,7 @@ import { revalidatePath } from "next/cache";
 import { currentUser } from "@/auth";
 import { addComment, articles, findArticle, MAX_COMMENT_LENGTH } from "@/db";
 import { demoLimiters, takeSendToken } from "@/demo/rate-limit";
-import { issueSubscriptionToken, objectChannel, sendToObject } from "next-channels-broadcast/server";
+import { issueSubscriptionToken, objectChannel, refreshObject, refreshOriginOf, sendToObject } from "next-channels-broadcast/server";
 
 export interface CommentState {
   status: "idle" | "posted" | "error";
@@ -41,6 +41,9 @@ export async function postComment(articleId: number, _previous: CommentState, fo
   const comment = await addComment({ articleId: article.id, authorId: user.id, body });
   revalidatePath(`/articles/${article.id}`);
   try {
+    // Every other tab on this article re-renders its comment list (live server components); the
+    // posting tab re-renders from its own action (revalidatePath) and skips it.
+    await refreshObject({ table: articles, id: article.id }, { origin: refreshOriginOf(formData) });
     // The row reference becomes the channel `articles-<id>`: only sockets whose page subscribed
     // to this article (see page.tsx) get the toast.
     await sendToObject({ table: articles, id: article.id }, `${user.name} commented on “${article.title}”: ${excerpt(body)}`, {

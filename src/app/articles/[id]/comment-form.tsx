@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { RefreshOriginField } from "next-channels-broadcast/client";
 import { postComment, type CommentState } from "./actions";
 
 const initialState: CommentState = { status: "idle", message: "", at: 0 };
@@ -10,6 +11,8 @@ export function CommentForm({ articleId, maxLength }: { articleId: number; maxLe
   const [state, formAction, pending] = useActionState(postComment.bind(null, articleId), initialState);
   return (
     <form action={formAction} className="form comment-form" data-testid="comment-form">
+      {/* This tab re-renders after its own action: the refresh it triggers skips it. */}
+      <RefreshOriginField />
       <label className="field">
         <span>Add a comment</span>
         <textarea name="body" rows={3} required maxLength={maxLength} placeholder="Everyone reading this article sees a toast." />

@@ -1,23 +1,17 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useConnectionState, useNotifications, useSubscribedChannels } from "next-channels-broadcast/client";
+import { useConnectionState, useLiveRefresh, useSubscribedChannels } from "next-channels-broadcast/client";
 
 /**
- * Shows whether this page's channel is live on the tab's socket, and reloads the comment list
- * when a comment toast for this article arrives (its click URL points here).
+ * Shows whether this page's channel is live on the tab's socket, and re-renders the page (its
+ * comment list is a server component) when the server sends `refreshObject` for this article:
+ * coalesced, skipped by the tab that posted, deferred while the tab is hidden.
  */
-export function LiveArticle({ articleId, channel }: { articleId: number; channel: string }) {
-  const router = useRouter();
+export function LiveArticle({ channel }: { channel: string }) {
   const connection = useConnectionState();
   const subscribed = useSubscribedChannels();
   const live = subscribed.includes(channel);
-
-  useNotifications((frame) => {
-    if (frame.type !== "message" || !frame.clickURL) return;
-    const target = new URL(frame.clickURL, window.location.origin);
-    if (target.origin === window.location.origin && target.pathname === `/articles/${articleId}`) router.refresh();
-  });
+  useLiveRefresh(channel);
 
   const text = live
     ? "Live: new comments show up as toasts"

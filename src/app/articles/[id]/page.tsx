@@ -51,7 +51,7 @@ export default async function ArticlePage({ params }: Props) {
           <span className="muted small">
             Channel of this page: <code>{channel}</code>
           </span>
-          <LiveArticle articleId={article.id} channel={channel} />
+          <LiveArticle channel={channel} />
           {/* Who else reads this article, live: each reader once, however many tabs. */}
           <PresenceBadge channel={channel} label="viewing" />
         </div>

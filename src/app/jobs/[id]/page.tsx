@@ -4,7 +4,8 @@ import { currentUser } from "@/auth";
 import { ChannelSubscription, ProgressBar } from "next-channels-broadcast/client";
 import { currentWatermark, issueSubscriptionToken } from "next-channels-broadcast/server";
 import { jobSubscriptionToken } from "../actions";
-import { findJobFor } from "../registry";
+import { findJobFor, JOB_STEPS } from "../registry";
+import { JobStatus } from "./job-status";
 
 export const metadata: Metadata = { title: "Job in progress" };
 export const dynamic = "force-dynamic";
@@ -29,6 +30,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
       <p>
         Progress arrives on the channel <code>{id}</code>. When the job is done the server redirects this page to the result.
       </p>
+      <JobStatus jobId={id} initial={{ phase: job.step === 0 ? "queued" : "running", step: job.step, of: JOB_STEPS }} />
       <div className="progress-wrap">
         <ProgressBar channel={id} label="Job progress" />
       </div>

@@ -99,7 +99,7 @@ export function writePreparedFrame(ws: WebSocket, wire: Buffer): boolean {
 }
 
 /** The start of a stored frame as `storedWireText` writes it: type, id, and the ack request if any. */
-const STORED_PREFIX = /^\{"type":"(?:message|redirect)","id":(\d{1,16})(,"ack":true)?[,}]/;
+const STORED_PREFIX = /^\{"type":"(?:message|redirect|event|refresh)","id":(\d{1,16})(,"ack":true)?[,}]/;
 
 /**
  * The stored id of a frame and whether it asks for an ack, read from its first bytes (stored

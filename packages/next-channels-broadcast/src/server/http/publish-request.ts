@@ -13,7 +13,7 @@ import type { Target } from "../audience.js";
 import type { Payload } from "../send.js";
 
 /** Kinds of notification a publish request can carry. */
-export const PUBLISH_KINDS = ["message", "redirect", "progress"] as const;
+export const PUBLISH_KINDS = ["message", "redirect", "progress", "refresh"] as const;
 /** Audiences a publish request can address. */
 export const PUBLISH_AUDIENCES = ["all", "authenticated", "anonymous", "user", "object", "channel"] as const;
 /** Audiences without a target field. */
@@ -72,8 +72,10 @@ const KIND_FIELDS: Record<PublishKind, readonly string[]> = {
   message: ["text", "level", "clickURL", "closeURL", "hideCloseOption"],
   redirect: ["url"],
   progress: ["percent"],
+  refresh: [],
 };
-const KIND_REQUIRED: Record<PublishKind, string> = { message: "text", redirect: "url", progress: "percent" };
+/** The payload field each kind needs (a refresh needs none: it only says "render again"). */
+const KIND_REQUIRED: Record<PublishKind, string | null> = { message: "text", redirect: "url", progress: "percent", refresh: null };
 const TARGET_FIELDS = ["user", "username", "object", "channel"] as const;
 const AUDIENCE_FIELDS: Record<PublishAudience, readonly string[]> = {
   all: [],
@@ -140,7 +142,7 @@ export function parsePublishRequest(body: unknown): PublishRequest {
     }
   }
   const required = KIND_REQUIRED[request.kind];
-  if (!present(required)) {
+  if (required !== null && !present(required)) {
     throw new PublishRequestError("invalid_request", `${required}: is required for kind ${request.kind}.`, required);
   }
   return request;
@@ -238,6 +240,8 @@ export async function resolvePublishRequest(request: PublishRequest, resolvers: 
     if (level === undefined) delete payload.level;
   } else if (request.kind === "redirect") {
     payload = { redirect: request.url! };
+  } else if (request.kind === "refresh") {
+    payload = { refresh: true };
   } else {
     payload = { progress: request.percent! };
   }

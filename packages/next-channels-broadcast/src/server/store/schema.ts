@@ -18,7 +18,8 @@ export const notifications = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     /** The group it was published to: `all`, `authenticated`, `anonymous`, `user:<id>` or a channel name. */
     group: text("group").notNull(),
-    kind: text("kind", { enum: ["message", "redirect"] }).notNull(),
+    /** The frame's type. Plain text in the database (no CHECK), so new kinds need no migration. */
+    kind: text("kind", { enum: ["message", "redirect", "event", "refresh"] }).notNull(),
     frame: text("frame").notNull(),
     /** True for user-targeted rows: replayed to the user's new sockets until acknowledged or expired. */
     inbox: boolean("inbox").notNull(),

@@ -2,11 +2,11 @@
  * What the kit needs from a notification store. `createDrizzleStore` (./index.ts) implements it
  * on PGlite or PostgreSQL; tests or other backends can implement it too.
  */
-import type { MessageFrame, ProgressFrame, RedirectFrame } from "../../shared/protocol.js";
+import type { EventFrame, MessageFrame, ProgressFrame, RedirectFrame, RefreshFrame } from "../../shared/protocol.js";
 import type { StoreSettings } from "./settings.js";
 
 /** A message or redirect frame as it is stored: without its id. */
-export type StorableFrame = Omit<MessageFrame, "id"> | Omit<RedirectFrame, "id">;
+export type StorableFrame = Omit<MessageFrame, "id"> | Omit<RedirectFrame, "id"> | Omit<EventFrame, "id"> | Omit<RefreshFrame, "id">;
 
 /** A stored row, ready to send: `text` is the serialised frame, its `id` included. */
 export interface StoredNotification {
