@@ -196,6 +196,30 @@ describe("presence on one gateway", () => {
     }
   });
 
+  it("shows a user whose identify throws, answers too much or hangs, with an empty profile, and says why", async () => {
+    const errors: string[] = [];
+    await start({}, {
+      logger: { warn: () => undefined, error: (message: string, error?: unknown) => void errors.push(`${message}: ${String(error)}`) },
+      presence: {
+        channels: (channel) => channel.startsWith("room-"),
+        identify: (user) => {
+          if (user.id === BOB) throw new Error("directory down");
+          if (user.id === CAROL) return { name: "x".repeat(2_000) };
+          if (user.id === DAVE) return new Promise(() => undefined); // never answers
+          return { name: NAMES[user.id] ?? "?" };
+        },
+      },
+    });
+    const alice = await gw.connect({ userId: ALICE, query: inRoom("room-1") });
+    for (const user of [BOB, CAROL, DAVE]) await gw.connect({ userId: user, query: inRoom("room-1") });
+    const seen = await presenceUntil(alice, "room-1", (state) => state.count === 4, 5_000);
+    expect(names(seen)).toEqual(["Alice", "undefined", "undefined", "undefined"]);
+    expect([...seen.members.values()].filter((member) => Object.keys(member.profile).length === 0)).toHaveLength(3);
+    expect(errors.some((line) => line.includes("directory down"))).toBe(true);
+    expect(errors.some((line) => line.includes("at most 1024"))).toBe(true);
+    expect(errors.some((line) => line.includes("longer than 2000 ms"))).toBe(true);
+  });
+
   it("keeps a user once when identify is slow and the tab closes before it answers", async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

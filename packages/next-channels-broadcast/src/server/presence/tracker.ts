@@ -32,6 +32,8 @@ import { readPresence } from "./read.js";
 
 /** Largest profile `identify` may return, serialised. */
 export const MAX_PROFILE_BYTES = 1_024;
+/** An `identify` slower than this shows the user with an empty profile (a hung lookup must not hide them). */
+export const IDENTIFY_TIMEOUT_MS = 2_000;
 
 /** Passed to `onJoin` / `onLeave`. */
 export interface PresenceEvent {
@@ -49,7 +51,7 @@ export interface PresenceOptions {
   /**
    * What the channel's sockets are shown of a signed-in user: a small JSON object (at most 1 KB),
    * e.g. `{ name: "Ada" }`. Called once per socket. Default `{}` (counted and listed by an opaque
-   * key only). A throw, or an invalid answer, shows `{}` and is logged.
+   * key only). A throw, an invalid answer or no answer within 2 s shows `{}` and is logged.
    */
   identify?: (user: SocketUser) => PresenceProfile | Promise<PresenceProfile>;
   /** Runs once when a user joins a channel (not once per tab). Errors are logged. */
@@ -253,7 +255,13 @@ export class PresenceTracker {
     const identify = this.options.presence.identify;
     if (!identify) return {};
     try {
-      const profile: unknown = await identify(user);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`identify took longer than ${IDENTIFY_TIMEOUT_MS} ms`)), IDENTIFY_TIMEOUT_MS);
+      });
+      const answer = Promise.resolve().then(() => identify(user));
+      answer.catch(() => undefined); // a late rejection after the timeout is not an unhandled one
+      const profile: unknown = await Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
       if (typeof profile !== "object" || profile === null || Array.isArray(profile)) throw new TypeError("identify must return a plain object");
       const text = JSON.stringify(profile);
       if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) throw new RangeError(`identify returned ${Buffer.byteLength(text)} bytes (at most ${MAX_PROFILE_BYTES})`);
