@@ -87,6 +87,10 @@ async function presenceOf(gateway: GatewayProcess): Promise<PresenceView> {
   return (await (await fetch(`${gateway.httpUrl}/presence?channel=${CHANNEL}`)).json()) as PresenceView;
 }
 
+async function presenceEvents(gateway: GatewayProcess): Promise<{ hook: string; channel: string; userId: string }[]> {
+  return (await (await fetch(`${gateway.httpUrl}/presence-events`)).json()) as { hook: string; channel: string; userId: string }[];
+}
+
 const nameList = (view: PresenceView) => view.members.map((member) => String(member.profile.name)).sort();
 
 describeWithRedis("presence across two gateway processes on one Redis", () => {
@@ -115,11 +119,12 @@ describeWithRedis("presence across two gateway processes on one Redis", () => {
   it("shows the members of both processes on both, each user once", async () => {
     const alice = await connect(a, "alice");
     const bob = await connect(b, "bob");
-    // Carol has a tab on each process.
+    // Carol has a tab on each process: the second one opens once B has heard of the first.
     await connect(a, "carol");
-    await connect(b, "carol");
-    expect(names(await presenceUntil(alice, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
     expect(names(await presenceUntil(bob, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
+    const carolOnB = await connect(b, "carol");
+    expect(names(await presenceUntil(carolOnB, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
+    expect(names(await presenceUntil(alice, CHANNEL, (state) => state.count === 3))).toEqual(["alice", "bob", "carol"]);
     // The server API of each process says the same.
     for (const gateway of [a, b]) {
       const view = await presenceOf(gateway);
@@ -145,6 +150,13 @@ describeWithRedis("presence across two gateway processes on one Redis", () => {
     await carolOnB.close();
     const without = await presenceUntil(watcher, CHANNEL, (state) => state.count === 3 && !state.members.has(carolKey));
     expect(names(without)).toEqual(["alice", "bob", "dave"]);
+
+    // The hooks ran once for carol over both processes: onJoin where she arrived first (A; B already
+    // saw her listed by A), onLeave where her last socket left (B; A still saw her listed by B).
+    const hooks = [...(await presenceEvents(a)), ...(await presenceEvents(b))].filter((event) => event.userId === "carol");
+    expect(hooks.map((event) => event.hook).sort()).toEqual(["onJoin", "onLeave"]);
+    expect(await presenceEvents(a)).toContainEqual({ hook: "onJoin", channel: CHANNEL, userId: "carol" });
+    expect(await presenceEvents(b)).toContainEqual({ hook: "onLeave", channel: CHANNEL, userId: "carol" });
   });
 
   it("drops the members of a process killed with SIGKILL within the presence timeout; users still on the other process stay", async () => {
