@@ -80,3 +80,24 @@ describe("PresenceTracker: pub/sub news against reads of the shared entries", ()
     await tracker.close();
   });
 });
+
+describe("PresenceTracker: a channel layer that fails", () => {
+  it("logs one warning per outage, not one per channel and update", async () => {
+    const inner = createMemoryLayer();
+    const down = () => Promise.reject(new Error("layer down"));
+    const layer: ChannelLayer = {
+      kind: "failing",
+      publish: down,
+      subscribe: (group, listener) => inner.subscribe(group, listener),
+      close: () => inner.close(),
+      presence: { write: down, remove: down, read: () => Promise.resolve(new Map()) },
+    };
+    const warnings: string[] = [];
+    const tracker = new PresenceTracker({ layer, settings: readSettings({}), presence: { channels: () => true }, logger: { warn: (line: string) => void warnings.push(line), error: () => undefined } });
+    for (const channel of ["room-1", "room-2", "room-3"]) await tracker.enter(socket("alice", channel), channel);
+    // Closing announces the departure from all three channels: six failed updates.
+    await tracker.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("layer down");
+  });
+});

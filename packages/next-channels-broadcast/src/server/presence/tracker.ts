@@ -132,6 +132,8 @@ export class PresenceTracker {
   private lastJoinedAt = 0;
   /** Orders pub/sub news against reads of the shared entries (see `ChannelState.heard`). */
   private heardSeq = 0;
+  /** Layer updates are failing (logged once until one succeeds). */
+  private failing = false;
 
   constructor(private readonly options: PresenceTrackerOptions) {
     this.secret = options.presence.secret ?? options.tokenSecret ?? process.env.AUTH_SECRET ?? randomBytes(32).toString("hex");
@@ -333,8 +335,25 @@ export class PresenceTracker {
     this.track(state.stop.then((stop) => stop?.()));
   }
 
+  /**
+   * Keeps `work` (a layer write, read or publish) until it settles, for `close`. Failures are logged
+   * once per outage, not once per channel and refresh: a Redis outage fails them all.
+   */
   private track(work: Promise<unknown>): void {
-    const tracked = work.catch((error: unknown) => this.options.logger.warn(`[notifications] presence update failed: ${error instanceof Error ? error.message : String(error)}`));
+    const tracked = work.then(
+      () => {
+        if (!this.failing) return;
+        this.failing = false;
+        this.options.logger.warn("[notifications] presence updates reach the channel layer again");
+      },
+      (error: unknown) => {
+        if (this.failing) return;
+        this.failing = true;
+        this.options.logger.warn(
+          `[notifications] presence updates cannot reach the channel layer (${error instanceof Error ? error.message : String(error)}); other processes will see this one's members expire until it is back`,
+        );
+      },
+    );
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
