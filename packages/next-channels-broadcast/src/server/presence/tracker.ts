@@ -332,17 +332,20 @@ export class PresenceTracker {
     const gone: PresenceEntry = { p: this.processId, exp: 0, users: 0, anon: 0, list: [] };
     this.track(layer.publish(presenceGroup(state.name), encodeEntry(gone)));
     if (layer.presence) this.track(layer.presence.remove(state.name, this.processId));
-    this.track(state.stop.then((stop) => stop?.()));
+    this.track(
+      state.stop.then((stop) => stop?.()),
+      false, // a local unsubscribe: says nothing about the layer
+    );
   }
 
   /**
    * Keeps `work` (a layer write, read or publish) until it settles, for `close`. Failures are logged
    * once per outage, not once per channel and refresh: a Redis outage fails them all.
    */
-  private track(work: Promise<unknown>): void {
+  private track(work: Promise<unknown>, reachesLayer = true): void {
     const tracked = work.then(
       () => {
-        if (!this.failing) return;
+        if (!reachesLayer || !this.failing) return;
         this.failing = false;
         this.options.logger.warn("[notifications] presence updates reach the channel layer again");
       },
