@@ -154,6 +154,8 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
     onAck: options.onAck,
     observer: metrics?.observer,
   });
+  // What getStats() reads from server components and actions (Next's bundle shares the runtime).
+  runtime.gateway = gateway;
   const ops = createOpsEndpoints({ settings, stats: () => gateway.stats(), store: runtime.store, registry: metrics?.registry });
 
   const nextUpgrades = new EventEmitter();
@@ -212,6 +214,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
         if (ownsLayer) await layer.close();
         stopCleanup?.();
         metrics?.stop();
+        if (runtime.gateway === gateway) delete runtime.gateway;
         if (runtime.onPublished === metrics?.sends.published) delete runtime.onPublished;
         uninstallRuntime(runtime);
       })();

@@ -48,7 +48,7 @@ export interface DrizzleStoreOptions {
 
 /** The operations that reach the database (what `takeTurns` queues). The replay reads are batched
  * first and take their turns per batch (replay-reads.ts). */
-const DATABASE_OPERATIONS = ["save", "saveProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark"] as const satisfies readonly (keyof NotificationStore)[];
+const DATABASE_OPERATIONS = ["save", "saveProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark", "inboxBacklog"] as const satisfies readonly (keyof NotificationStore)[];
 
 /** Key of the advisory lock that orders id allocation (any constant unique to this kit). */
 const ID_ORDER_LOCK_KEY = 4_711_202_605;
@@ -226,6 +226,14 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       const progress = await deleteInBatches("progress", new Date(now.getTime() - settings.inboxRetentionMs));
       const revocations = await deleteInBatches("revocations", now);
       return rows + progress + revocations;
+    },
+
+    async inboxBacklog(limit) {
+      const rows = await execute(sql`
+        select "group", count(*)::int as "pending" from ${notifications}
+        where "inbox" and "acked_at" is null and "expires_at" > ${clock().toISOString()}::timestamptz
+        group by "group" order by count(*) desc, "group" limit ${Math.max(0, Math.floor(limit))}`);
+      return rows.map((row) => ({ group: String(row.group), pending: Number(row.pending) }));
     },
 
     async currentWatermark() {
