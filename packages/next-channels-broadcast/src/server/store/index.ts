@@ -20,6 +20,7 @@ import { readStoreSettings, type StoreSettings } from "./settings.js";
 import { notificationProgress, notificationRevocations, notifications } from "./schema.js";
 import type { NotificationStore, StorableFrame, StoredNotification } from "./types.js";
 import { revocationKey, storedWireText } from "./wire.js";
+import { getLogger } from "../logger.js";
 
 export type { CleanupOptions, InboxAck, NotificationStore, RevocationSubject, SaveOptions, StorableFrame, StoredNotification } from "./types.js";
 export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings.js";
@@ -241,7 +242,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       return row?.max == null ? 0 : Number(row.max);
     },
 
-    startCleanup({ intervalMs = settings.cleanupIntervalMs, onRun, onError = (error: unknown) => console.error("[notifications] cleanup of expired rows failed", error) } = {}) {
+    startCleanup({ intervalMs = settings.cleanupIntervalMs, onRun, onError = (error: unknown) => getLogger().error("[notifications] cleanup of expired rows failed", error) } = {}) {
       let running = false;
       const timer = setInterval(() => {
         if (running) return; // a slow run is not stacked on
