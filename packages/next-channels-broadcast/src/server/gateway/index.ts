@@ -35,6 +35,7 @@ import { frameKind, groupAudience, guardedObserver, type GatewayObserver, type S
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake.js";
 import { EMPTY_VIEW, type PresenceView } from "../presence/entry.js";
 import { PresenceTracker, type PresenceOptions } from "../presence/tracker.js";
+import { getLogger } from "../logger.js";
 
 /** The heartbeat's text frame, built once. */
 const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies PingFrame));
@@ -100,7 +101,7 @@ export interface GatewayOptions {
   replayTimeoutMs?: number;
   /** How long acks are collected before one statement records them. Default 50 ms. */
   ackFlushMs?: number;
-  /** Where problems are reported. Defaults to `console`. */
+  /** Where problems are reported. Default: the process logger (`getLogger()`). */
   logger?: Pick<Console, "warn" | "error">;
   /**
    * Presence: who is on a channel, for the channels `presence.channels` selects (default: none).
@@ -225,7 +226,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   const settings = options.settings ?? readSettings();
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? getLogger();
   const observer = guardedObserver(options.observer);
   const store = options.store;
   const replayTimeoutMs = options.replayTimeoutMs ?? store?.settings.replayTimeoutMs ?? 5_000;
