@@ -231,11 +231,6 @@ export class PresenceTracker {
     return readPresence(this.options.layer, channel, { maxListed: this.options.settings.presenceMaxListed });
   }
 
-  /** Local sockets counted on `channel` (0 when none). */
-  localSockets(channel: string): number {
-    return this.channels.get(channel)?.sockets.size ?? 0;
-  }
-
   /** Stops the refresh; removes this process's entries (sockets should have left first). */
   async close(): Promise<void> {
     this.closed = true;
