@@ -13,18 +13,20 @@
  *
  * Env: KIT_SRC, MIGRATIONS (the drizzle folder of a kit from before the package, which had no
  * migrateNotifications), PGLITE_DIR or DATABASE_URL, AUTH_SECRET, REVOCATIONS, AUTH_SESSION_CACHE,
- * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
+ * LISTEN_BACKLOG,  * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
  *   POST /seed?users=N&rows=R   R pending inbox rows for each of u1…uN (through store.save)
  *   POST /eld                   starts a new event-loop delay histogram
  *   GET  /eld                   {p50, p99, max} in ms since the last reset, and open sockets
  *   GET  /memory                {heapUsed, rss, external, arrayBuffers, sockets} after a full GC (run node with --expose-gc)
  *   POST /profile/start         starts the V8 CPU profiler (main thread, 0.5 ms samples)
  *   POST /profile/stop?file=F   stops it and writes the profile (.cpuprofile, Chrome DevTools' format) to F
+ *   POST /heap-snapshot?file=F  writes a V8 heap snapshot to F (what an idle socket holds)
  *   GET  /ping                  answers at once: the bench times it to see what a page request waits
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
+import { writeHeapSnapshot } from "node:v8";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
@@ -99,6 +101,10 @@ const server = createServer((req, res) => {
     });
     return;
   }
+  if (url.pathname === "/heap-snapshot" && req.method === "POST") {
+    writeHeapSnapshot(url.searchParams.get("file")!);
+    return reply(200, {});
+  }
   if (url.pathname === "/memory") {
     void memory().then((usage) => reply(200, { ...usage, sockets: gateway.connectionCount() }));
     return;
@@ -122,7 +128,9 @@ server.on("upgrade", (req, socket, head) => {
   if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
   else socket.destroy();
 });
-server.listen(0, "127.0.0.1", () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
+// LISTEN_BACKLOG: the accept queue (Node's default 511; the kernel caps it at net.core.somaxconn).
+const backlog = process.env.LISTEN_BACKLOG ? Number(process.env.LISTEN_BACKLOG) : undefined;
+server.listen({ port: 0, host: "127.0.0.1", backlog }, () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
 
 process.once("SIGTERM", () => {
   setTimeout(() => process.exit(1), 10_000).unref();

@@ -1,8 +1,8 @@
 /**
  * Where a handshake's time goes: reads a V8 CPU profile (.cpuprofile) of the gateway during a
  * connect storm and splits its samples into the parts of a handshake — cookie decryption, store
- * queries (replay and revocation), group joins, ws (upgrade and frame writes), garbage collection,
- * idle, other. Each sample goes to the innermost stack frame that belongs to one of the parts, so
+ * queries (replay and revocation), group joins, ws (upgrade and frame writes), the gateway's own
+ * bookkeeping, garbage collection, idle, other. Each sample goes to the innermost stack frame that belongs to one of the parts, so
  * a postgres reply parsed under a socket callback counts as a query and jose under the gateway's
  * upgrade counts as decryption.
  *
@@ -31,6 +31,8 @@ const PARTS: { name: string; test: (url: string, fn: string) => boolean }[] = [
   { name: "store queries (replay + revocation: postgres driver, drizzle, store)", test: (url) => /\/(postgres|drizzle-orm)\/|server\/store\/|server\/batching|auth\/revocation|gateway\/replay-step/.test(url) },
   { name: "group joins (registry, layer, membership, join path)", test: (url) => /gateway\/(join|groups|membership)|layer\//.test(url) },
   { name: "ws (upgrade, frames)", test: (url) => /\/ws\/lib\//.test(url) },
+  { name: "gateway bookkeeping (upgrade checks, admission, connection set-up)", test: (url) => /server\/gateway\/|server\/auth\//.test(url) },
+  { name: "the profiler itself (writing the profile)", test: (url) => url === "node:inspector" },
 ];
 
 export interface Shares {
@@ -61,7 +63,7 @@ export function profileShares(file: string): Shares {
     else part = PARTS.find((candidate) => candidate.test(url, functionName))?.name;
     if (!part) {
       const up = parent.get(id);
-      part = up === undefined ? "other (HTTP parsing, sockets, timers, gateway bookkeeping)" : classify(up);
+      part = up === undefined ? "other (Node: HTTP parsing, sockets, timers, promises)" : classify(up);
     }
     partOf.set(id, part);
     return part;

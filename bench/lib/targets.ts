@@ -49,15 +49,17 @@ const SERVER_CORE = 0;
 const GATEWAY_SETTINGS = { maxSocketsPerIp: 1_000_000, maxSockets: 1_000_000 };
 
 /**
- * Starts one target. `databaseUrl`: the PostgreSQL database our gateway stores in.
+ * Starts one target. `databaseUrl`: the PostgreSQL database our gateway stores in; `backlog`:
+ * its listen (accept) queue, Node's default 511 when not given.
  *
  * @example
  * const target = await startTarget("raw-ws", pg.url);
  * await target.stop();
  */
-export async function startTarget(id: TargetId, databaseUrl: string): Promise<Target> {
+export async function startTarget(id: TargetId, databaseUrl: string, options: { backlog?: number } = {}): Promise<Target> {
   if (id === "raw-ws") {
-    const { proc, ready } = await startNode<{ url: string; port: number }>("raw-ws", SERVER_CORE, "bench/servers/raw-ws.ts", []);
+    const args = options.backlog ? ["--backlog", String(options.backlog)] : [];
+    const { proc, ready } = await startNode<{ url: string; port: number }>("raw-ws", SERVER_CORE, "bench/servers/raw-ws.ts", args);
     return {
       id,
       label: TARGET_LABELS[id],
@@ -77,6 +79,7 @@ export async function startTarget(id: TargetId, databaseUrl: string): Promise<Ta
       REVOCATIONS: "1",
       ...(id === "gateway-nocache" ? { AUTH_SESSION_CACHE: "0" } : {}),
       SETTINGS: JSON.stringify(GATEWAY_SETTINGS),
+      ...(options.backlog ? { LISTEN_BACKLOG: String(options.backlog) } : {}),
     },
   });
   const { port } = server;
