@@ -40,7 +40,7 @@ export interface AuthjsAuthenticateOptions {
   sessionIdClaim?: string;
   /**
    * Most decoded sessions kept in memory (least recently used dropped first), each until its
-   * token's own expiry and never beyond; 0 turns the cache off. Default 10,000 (~1 MB).
+   * token's own expiry and never beyond; 0 turns the cache off. Default 10,000 (~2–3 MB full).
    * Revocation is unaffected: the gateway checks every handshake against the revocation list.
    */
   sessionCacheSize?: number;
