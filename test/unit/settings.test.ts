@@ -31,6 +31,12 @@ describe("settings", () => {
     ["NOTIFICATIONS_WS_PATH", "ws"],
     ["NOTIFICATIONS_ALLOWED_ORIGINS", "example.com"],
     ["NOTIFICATIONS_ALLOWED_ORIGINS", "https://example.com/path"],
+    ["NOTIFICATIONS_METRICS_PATH", "/metrics"], // neither a token nor an allow-list
+    ["NOTIFICATIONS_METRICS_TOKEN", "short"],
+    ["NOTIFICATIONS_METRICS_ALLOW", "10.0.0.1, example.com"],
+    ["NOTIFICATIONS_READINESS_PATH", "readyz"],
+    ["NOTIFICATIONS_DRAIN_WINDOW_MS", "-1"],
+    ["NOTIFICATIONS_PROCESS_ID", "has space"],
   ])("stops on %s=%j with an error naming the setting", (name, raw) => {
     const error = (() => {
       try {
@@ -48,6 +54,19 @@ describe("settings", () => {
     expect(readSettings({ ENABLE_ANONYMOUS: "false" }, { enableAnonymous: true }).enableAnonymous).toBe(true);
     expect(() => readSettings({}, { heartbeatMs: -5 })).toThrow(InvalidSettingError);
     expect(() => readSettings({}, { enableAll: "yes" as never })).toThrow(/enableAll/);
+  });
+
+  it("reads the operations settings: metrics behind a token or an allow-list, health paths that can be turned off", () => {
+    const settings = readSettings({
+      NOTIFICATIONS_METRICS_PATH: "/metrics",
+      NOTIFICATIONS_METRICS_ALLOW: "127.0.0.1, ::1",
+      NOTIFICATIONS_LIVENESS_PATH: "off",
+      NOTIFICATIONS_READINESS_PATH: "/health/ready",
+      NOTIFICATIONS_DRAIN_WINDOW_MS: "0",
+    });
+    expect(settings).toMatchObject({ metricsPath: "/metrics", metricsAllow: ["127.0.0.1", "::1"], metricsToken: "", livenessPath: "", readinessPath: "/health/ready", drainWindowMs: 0 });
+    expect(readSettings({ NOTIFICATIONS_METRICS_PATH: "/metrics", NOTIFICATIONS_METRICS_TOKEN: "0123456789abcdef" }).metricsToken).toBe("0123456789abcdef");
+    expect(() => readSettings({ NOTIFICATIONS_METRICS_PATH: "/ws/notifications", NOTIFICATIONS_METRICS_TOKEN: "0123456789abcdef" })).toThrow(/used for two things/);
   });
 
   it("parses an origin list", () => {

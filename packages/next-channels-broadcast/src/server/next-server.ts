@@ -19,7 +19,9 @@ import { createRevocationList } from "./auth/revocation.js";
 import type { Authenticate } from "./auth/session.js";
 import type { Authorizer } from "./auth/authorizer.js";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway/index.js";
+import { createOpsEndpoints, type Readiness } from "./http/ops.js";
 import { createLayerFromEnv } from "./layer/from-env.js";
+import { createNotificationMetrics } from "./metrics.js";
 import type { ChannelLayer } from "./layer/types.js";
 import { loadOptional } from "./optional.js";
 import { InvalidSettingError } from "../shared/errors.js";
@@ -75,8 +77,14 @@ export interface RunningServer {
   gateway: Gateway;
   /** e.g. `http://localhost:3000` */
   url: string;
-  /** Closes sockets with 1012, stops accepting, closes Next and the layer. Idempotent. */
+  /**
+   * Drains (readiness answers 503, new sockets are refused, open ones are closed with 1012 in
+   * batches over `NOTIFICATIONS_DRAIN_WINDOW_MS`), then stops accepting, closes Next and the layer.
+   * Idempotent.
+   */
   close(): Promise<void>;
+  /** Readiness as `/readyz` reports it. @example const { ready } = await running.readiness(); */
+  readiness(): Promise<Readiness>;
 }
 
 /**
@@ -137,11 +145,16 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   warnAboutAuthjs(dev);
   installRuntime(runtime);
   const stopCleanup = runtime.store?.startCleanup();
+  // Metrics are read from the gateway when scraped; it exists by then (created right below).
+  const metrics = settings.metricsPath !== "" ? await createNotificationMetrics(settings, { stats: () => gateway.stats() }) : undefined;
+  if (metrics) runtime.onPublished = metrics.sends.published;
   const gateway = createGateway({
     notifications: { runtime },
     authenticate: runtime.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
     onAck: options.onAck,
+    observer: metrics?.observer,
   });
+  const ops = createOpsEndpoints({ settings, stats: () => gateway.stats(), store: runtime.store, registry: metrics?.registry });
 
   const nextUpgrades = new EventEmitter();
   const app = next({ dev, dir: options.dir, hostname, port, httpServer: nextUpgrades as unknown as Server });
@@ -149,6 +162,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   const handle = app.getRequestHandler();
 
   const server = createServer((req, res) => {
+    if (ops.handle(req, res)) return;
     handle(req, res).catch((error: unknown) => {
       console.error("[server] request failed", error);
       if (!res.headersSent) res.statusCode = 500;
@@ -183,16 +197,22 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
     server,
     gateway,
     url: `http://${host}:${address.port}`,
+    readiness: () => ops.readiness(),
     close() {
       closing ??= (async () => {
+        // Draining first, while HTTP still answers: a load balancer sees readiness fail and stops
+        // sending sockets here, and the open ones leave in batches, not all in the same second.
+        ops.startDraining();
+        await gateway.close({ drainWindowMs: settings.drainWindowMs });
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await gateway.close();
         await outbox?.close();
         server.closeAllConnections();
         await stopped;
         await app.close().catch(() => undefined);
         if (ownsLayer) await layer.close();
         stopCleanup?.();
+        metrics?.stop();
+        if (runtime.onPublished === metrics?.sends.published) delete runtime.onPublished;
         uninstallRuntime(runtime);
       })();
       return closing;

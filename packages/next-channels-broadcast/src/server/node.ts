@@ -11,7 +11,10 @@
 export { startNotificationsServer, type StartOptions, type RunningServer } from "./next-server.js";
 export { connectFromEnv, type ConnectFromEnvOptions } from "./connect-from-env.js";
 export { attachGateway, type AttachGatewayOptions } from "./attach.js";
-export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type AckEvent } from "./gateway/index.js";
+export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type GatewayStats, type AckEvent } from "./gateway/index.js";
+export { groupAudience, frameKind, type GatewayObserver, type GroupAudience, type SocketKind, type CutReason } from "./gateway/observer.js";
+export { createNotificationMetrics, type NotificationMetrics, type MetricsSources, type SendObserver } from "./metrics.js";
+export { createOpsEndpoints, type OpsEndpoints, type OpsEndpointsOptions, type Readiness } from "./http/ops.js";
 export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authjs.js";
 export type { Authenticate, SocketUser } from "./auth/session.js";
 export { denyAll, type Authorizer } from "./auth/authorizer.js";

@@ -33,6 +33,8 @@ export interface NotificationsRuntime {
   authorizer?: Authorizer;
   /** Key of subscription tokens (issued and checked). Default: `AUTH_SECRET`. */
   tokenSecret?: string;
+  /** Told of every published send (kind and audience): the metrics' counter. Must not throw. */
+  onPublished?: (kind: string, audience: string) => void;
 }
 
 const RUNTIME_KEY = Symbol.for("next-channels-broadcast.runtime");

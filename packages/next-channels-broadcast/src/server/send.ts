@@ -192,6 +192,11 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
     const stored = id === undefined ? "" : ` It is stored as notification ${id} and will be replayed on the next connect.`;
     throw new PublishError(`Could not publish to ${group} through the ${runtime.layer.kind} layer.${stored}`, { cause: error, storedId: id });
   }
+  try {
+    runtime.onPublished?.(frame.type, audience);
+  } catch {
+    // Counting never fails a send that went out.
+  }
   return id === undefined ? { sent: true, group } : { sent: true, group, id };
 }
 

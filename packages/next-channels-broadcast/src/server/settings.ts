@@ -63,6 +63,31 @@ export interface NotificationSettings {
   maxSubscriptionsPerSocket: number;
   /** How often open sockets are checked against revoked sessions (0 = never; the handshake always checks). `NOTIFICATIONS_REVOCATION_CHECK_MS`, default 60000. */
   revocationCheckMs: number;
+  /**
+   * Path of the Prometheus metrics, served by the custom server (never through Next); `off`
+   * (the default) serves none. Needs `NOTIFICATIONS_METRICS_TOKEN` or `NOTIFICATIONS_METRICS_ALLOW`.
+   * `NOTIFICATIONS_METRICS_PATH`, e.g. `/metrics`.
+   */
+  metricsPath: string;
+  /** Bearer token a scraper must send (`Authorization: Bearer …`), at least 16 characters. `NOTIFICATIONS_METRICS_TOKEN`. */
+  metricsToken: string;
+  /** Client addresses allowed to read the metrics without a token (comma-separated IPs). `NOTIFICATIONS_METRICS_ALLOW`. */
+  metricsAllow: string[];
+  /** Liveness path (200 while the process serves); `off` disables. `NOTIFICATIONS_LIVENESS_PATH`, default `/livez`. */
+  livenessPath: string;
+  /**
+   * Readiness path: 200 while new sockets are welcome, 503 while the channel layer or the store is
+   * down or the process is draining; `off` disables. `NOTIFICATIONS_READINESS_PATH`, default `/readyz`.
+   */
+  readinessPath: string;
+  /**
+   * On shutdown, how long closing every socket is spread over (in batches, with the restart close
+   * code), so the next process is not hit by every client in the same second; 0 closes all at
+   * once. `NOTIFICATIONS_DRAIN_WINDOW_MS`, default 2000.
+   */
+  drainWindowMs: number;
+  /** This process's name in metrics (label `process`), so several processes add up. `NOTIFICATIONS_PROCESS_ID`; empty (the default) means `<hostname>:<pid>`. */
+  processId: string;
 }
 
 export const DEFAULT_SETTINGS: NotificationSettings = {
@@ -88,6 +113,13 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   clientFramesPerSecondPerUser: 50,
   maxSubscriptionsPerSocket: 64,
   revocationCheckMs: 60_000,
+  metricsPath: "",
+  metricsToken: "",
+  metricsAllow: [],
+  livenessPath: "/livez",
+  readinessPath: "/readyz",
+  drainWindowMs: 2_000,
+  processId: "",
 };
 
 /** Environment variable behind each setting. */
@@ -114,6 +146,13 @@ export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: st
   clientFramesPerSecondPerUser: "NOTIFICATIONS_CLIENT_FRAMES_PER_SECOND_PER_USER",
   maxSubscriptionsPerSocket: "NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_SOCKET",
   revocationCheckMs: "NOTIFICATIONS_REVOCATION_CHECK_MS",
+  metricsPath: "NOTIFICATIONS_METRICS_PATH",
+  metricsToken: "NOTIFICATIONS_METRICS_TOKEN",
+  metricsAllow: "NOTIFICATIONS_METRICS_ALLOW",
+  livenessPath: "NOTIFICATIONS_LIVENESS_PATH",
+  readinessPath: "NOTIFICATIONS_READINESS_PATH",
+  drainWindowMs: "NOTIFICATIONS_DRAIN_WINDOW_MS",
+  processId: "NOTIFICATIONS_PROCESS_ID",
 };
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
@@ -174,6 +213,35 @@ function parseOriginList(name: string, raw: string): string[] {
   });
 }
 
+/** A path, or `off` (any case) for none (the empty string). */
+function parseOptionalPathSetting(name: string, raw: string): string {
+  return raw.trim().toLowerCase() === "off" ? "" : parsePathSetting(name, raw);
+}
+
+function parseTokenSetting(name: string, raw: string): string {
+  const token = raw.trim();
+  if (token.length < 16 || /\s/.test(token)) throw new InvalidSettingError(name, "expected a token of at least 16 characters without spaces.");
+  return token;
+}
+
+// No `node:net` here: this module is part of the `/server` entry, which edge bundles load too.
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+
+function parseAddressList(name: string, raw: string): string[] {
+  const addresses = raw.split(",").map((part) => part.trim()).filter(Boolean);
+  for (const address of addresses) {
+    if (!IPV4.test(address) && !IPV6.test(address)) throw new InvalidSettingError(name, `${JSON.stringify(address)} is not an IP address (a comma-separated list such as 127.0.0.1,10.0.0.5).`);
+  }
+  return addresses;
+}
+
+function parseProcessId(name: string, raw: string): string {
+  const id = raw.trim();
+  if (!/^[A-Za-z0-9_.:@-]{1,128}$/.test(id)) throw new InvalidSettingError(name, `expected 1 to 128 letters, digits or _.:@-, got ${JSON.stringify(raw)}.`);
+  return id;
+}
+
 type Parser<K extends keyof NotificationSettings> = (name: string, raw: string) => NotificationSettings[K];
 
 const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
@@ -199,6 +267,13 @@ const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
   clientFramesPerSecondPerUser: (name, raw) => parseIntegerSetting(name, raw, 1, 100_000),
   maxSubscriptionsPerSocket: (name, raw) => parseIntegerSetting(name, raw, 1, 10_000),
   revocationCheckMs: (name, raw) => parseIntegerSetting(name, raw, 0, 86_400_000),
+  metricsPath: parseOptionalPathSetting,
+  metricsToken: parseTokenSetting,
+  metricsAllow: parseAddressList,
+  livenessPath: parseOptionalPathSetting,
+  readinessPath: parseOptionalPathSetting,
+  drainWindowMs: (name, raw) => parseIntegerSetting(name, raw, 0, 600_000),
+  processId: parseProcessId,
 };
 
 /**
@@ -231,7 +306,19 @@ export function readSettings(
     const raw = Array.isArray(value) ? value.join(",") : String(value);
     (settings as unknown as Record<string, unknown>)[key] = (PARSERS[key] as Parser<typeof key>)(key, raw);
   }
+  checkTogether(settings);
   return settings;
+}
+
+/** Rules between settings, checked once every setting parsed on its own. */
+function checkTogether(settings: NotificationSettings): void {
+  // Metrics name users' channels and counts: never served to whoever asks.
+  if (settings.metricsPath !== "" && settings.metricsToken === "" && settings.metricsAllow.length === 0) {
+    throw new InvalidSettingError(SETTING_ENV_NAMES.metricsPath, `serves metrics at ${settings.metricsPath}, so set ${SETTING_ENV_NAMES.metricsToken} (a bearer token) or ${SETTING_ENV_NAMES.metricsAllow} (the scrapers' addresses).`);
+  }
+  const paths = [settings.path, settings.metricsPath, settings.livenessPath, settings.readinessPath].filter((path) => path !== "");
+  const repeated = paths.find((path, index) => paths.indexOf(path) !== index);
+  if (repeated !== undefined) throw new InvalidSettingError(SETTING_ENV_NAMES.metricsPath, `the path ${repeated} is used for two things (websocket, metrics, liveness, readiness).`);
 }
 
 /** The gate setting that governs an audience. */

@@ -28,7 +28,14 @@ interface GroupRecord<M extends GroupMember> {
 export class GroupRegistry<M extends GroupMember> {
   private readonly groups = new Map<string, GroupRecord<M>>();
 
-  constructor(private readonly layer: ChannelLayer) {}
+  /**
+   * @param onFanOut called once per published frame (not per socket) with the group, the frame
+   *   and how many local members it was handed to: the hook metrics count deliveries with.
+   */
+  constructor(
+    private readonly layer: ChannelLayer,
+    private readonly onFanOut?: (group: string, frame: string, members: number) => void,
+  ) {}
 
   /**
    * Adds `member` to `group`; resolves when a publish to the group will reach it.
@@ -38,7 +45,7 @@ export class GroupRegistry<M extends GroupMember> {
     let record = this.groups.get(group);
     if (!record) {
       const members = new Set<M>();
-      record = { members, ready: this.layer.subscribe(group, (frame) => this.fanOut(members, frame)) };
+      record = { members, ready: this.layer.subscribe(group, (frame) => this.fanOut(group, members, frame)) };
       this.groups.set(group, record);
       record.ready.catch(() => {
         if (this.groups.get(group) === record) this.groups.delete(group);
@@ -84,7 +91,7 @@ export class GroupRegistry<M extends GroupMember> {
    * here, and the same buffers are handed to every member, instead of each socket encoding
    * and framing its own copy.
    */
-  private fanOut(members: Set<M>, frame: string): void {
+  private fanOut(group: string, members: Set<M>, frame: string): void {
     if (members.size === 0) return;
     const action = parseControlMessage(frame);
     if (action !== null) {
@@ -96,5 +103,11 @@ export class GroupRegistry<M extends GroupMember> {
     const id = stored?.id ?? null;
     const ack = stored?.ack ?? false;
     for (const member of members) member.deliver(payload, wire, id, ack);
+    this.onFanOut?.(group, frame, members.size);
+  }
+
+  /** Every group this process listens to, with its number of local members. */
+  *sizes(): IterableIterator<[string, number]> {
+    for (const [group, record] of this.groups) yield [group, record.members.size];
   }
 }

@@ -31,11 +31,14 @@ import { FrameQueues } from "./frame-queue.js";
 import { GroupRegistry } from "./groups.js";
 import { JoinError, JoinPath } from "./join.js";
 import { Membership } from "./membership.js";
+import { frameKind, groupAudience, guardedObserver, type GatewayObserver, type SocketKind } from "./observer.js";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake.js";
 
 /** The heartbeat's text frame, built once. */
 const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies PingFrame));
 
+/** Batches a drain closes sockets in, spread over `NOTIFICATIONS_DRAIN_WINDOW_MS`. */
+const DRAIN_BATCHES = 10;
 /** Subscription frames one socket may have waiting (a flood of them is closed with 1008). */
 const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
 /** Sockets caught up per turn of the event loop after an outage, so a big process stays responsive. */
@@ -97,6 +100,26 @@ export interface GatewayOptions {
   ackFlushMs?: number;
   /** Where problems are reported. Defaults to `console`. */
   logger?: Pick<Console, "warn" | "error">;
+  /** Told what the gateway does (handshakes, deliveries, replays, acks, cuts, layer state): metrics. */
+  observer?: GatewayObserver;
+}
+
+/** What a gateway holds right now (`gateway.stats()`). */
+export interface GatewayStats {
+  /** Open sockets by kind. */
+  sockets: { authenticated: number; anonymous: number };
+  /** Distinct signed-in users with an open socket here. */
+  users: number;
+  /** Groups this process listens to (its trusted groups and every held channel). */
+  groups: number;
+  /** Distinct client-requested channels held by its sockets. */
+  channels: number;
+  /** The most-held groups, largest first (at most `busiest` of them; default 10). */
+  busiest: { group: string; sockets: number }[];
+  /** Whether the channel layer is up (false during an outage). */
+  layerUp: boolean;
+  /** True once shutdown began: no new sockets are accepted. */
+  closing: boolean;
 }
 
 export interface Gateway {
@@ -110,14 +133,18 @@ export interface Gateway {
   connectionCount(): number;
   /** Number of local sockets in `group`. */
   groupSize(group: string): number;
+  /** What this process holds now: sockets by kind, users, groups, channels, the busiest groups. @example const { sockets } = gateway.stats(); */
+  stats(options?: { busiest?: number }): GatewayStats;
   /** Checks every open socket against the revoked sessions now (the periodic sweep does the same). */
   sweepRevoked(): Promise<number>;
   /**
    * Stops accepting (upgrades in flight are refused, even those already past their checks),
    * closes every socket with 1012 (clients reconnect promptly), writes pending acks and stops the
-   * timers. Does not close the layer.
+   * timers. Does not close the layer. With `drainWindowMs` (a server's shutdown passes the setting
+   * `NOTIFICATIONS_DRAIN_WINDOW_MS`; default 0, all at once), the sockets are closed in batches
+   * spread over that window, so the next process is not hit by every client in the same second.
    */
-  close(): Promise<void>;
+  close(options?: { drainWindowMs?: number }): Promise<void>;
 }
 
 /**
@@ -186,12 +213,13 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
   const logger = options.logger ?? console;
+  const observer = guardedObserver(options.observer);
   const store = options.store;
   const replayTimeoutMs = options.replayTimeoutMs ?? store?.settings.replayTimeoutMs ?? 5_000;
-  const registry = new GroupRegistry<Connection>(layer);
+  const registry = new GroupRegistry<Connection>(layer, observer.delivered ? (group, frame, members) => observer.delivered!(frameKind(frame), groupAudience(group), members) : undefined);
   // Sends through this layer now reach someone: no "nobody is listening" warning (see reach.ts).
   const unmarkLayer = markGatewayListening(layer);
-  const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger });
+  const joinPath = new JoinPath(registry, { store, replayTimeoutMs, logger, onReplayed: observer.replayed });
   const membership = new Membership(
     settings,
     { authorizer: options.authorizer ?? denyAll, maxNameLength: settings.maxChannelNameLength, timeoutMs: options.authorizerTimeoutMs ?? 2_000 },
@@ -264,6 +292,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   function dropSlowConsumer(connection: Connection): void {
     if (connection.closing) return;
     logger.warn(`[notifications] closing a slow client (more than ${settings.maxBufferedBytes} bytes unread)`);
+    observer.cut?.("slow_consumer");
     shut(connection, CloseCode.SLOW_CONSUMER, "slow consumer", 250);
   }
 
@@ -349,8 +378,14 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     const inbox = ownInbox(connection);
     const counted = connection.takeAcks(ids);
     if (inbox === null || counted.length === 0) return;
+    observer.acked?.(counted.length);
     acks.record(inbox, counted, { user: connection.user, groups: connection.groups });
     joinPath.nextInboxPage(connection, inbox, counted).catch((error: unknown) => logger.error("[notifications] could not send the next page of an inbox", error));
+  }
+
+  function cutForRate(connection: Connection, reason: string): void {
+    observer.cut?.("rate_limit");
+    shut(connection, CloseCode.POLICY_VIOLATION, reason);
   }
 
   function throttled(connection: Connection): void {
@@ -364,7 +399,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     connection.alive = true;
     if (connection.closing) return;
     if (isBinary) {
-      if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
+      if (!connection.allowClientFrame()) return cutForRate(connection, "too many frames");
       return connection.sendFrame({ type: "error", code: "binary_frame" });
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
@@ -374,7 +409,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     // original client acks every id, one frame each) must never be cut for it. Anything else
     // spends the socket's rate and its user's (or address's) shared budget.
     if (!(isAck && connection.spendAckCredit())) {
-      if (!connection.allowClientFrame()) return shut(connection, CloseCode.POLICY_VIOLATION, "too many frames");
+      if (!connection.allowClientFrame()) return cutForRate(connection, "too many frames");
       if (!budgets.take(ClientBudgets.keyOf(connection.user?.id ?? null, connection.address))) return throttled(connection);
     }
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
@@ -382,7 +417,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     if (frame.type === "ack_message") return takeAcks(connection, [frame.id]);
     if (frame.type === "ack") return takeAcks(connection, frame.ids);
     const queued = frameQueues.enqueue(connection, () => (connection.closing ? Promise.resolve() : handleFrame(connection, frame)));
-    if (!queued) shut(connection, CloseCode.POLICY_VIOLATION, "too many pending frames");
+    if (!queued) cutForRate(connection, "too many pending frames");
   }
 
   /** The handshake's own join: trusted groups plus what the URL asked for, then `hello`. */
@@ -427,7 +462,10 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     ws.on("pong", () => connection.onPong());
     ws.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
     ws.on("error", () => undefined); // 'close' follows; the error itself needs no handling.
-    ws.on("close", () => {
+    const kind: SocketKind = user ? "authenticated" : "anonymous";
+    observer.handshake?.({ accepted: true, kind });
+    ws.on("close", (code) => {
+      observer.closed?.(kind, code);
       connections.delete(connection);
       connection.dispose();
       leaveAll(connection);
@@ -448,36 +486,42 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
       explained.add(reason);
       logger.warn(`[notifications] refused a websocket (${status} ${reason}): ${why}`);
     }
+    refuse(socket, status, reason);
+  }
+
+  /** Refuses an upgrade, counted. */
+  function refuse(socket: Duplex, status: Parameters<typeof refuseUpgrade>[1], reason: string): void {
+    observer.handshake?.({ accepted: false, status, reason });
     refuseUpgrade(socket, status, reason);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+    if (closing) return refuse(socket, 503, "Server is shutting down");
     if (!isOriginAllowed(req, settings.allowedOrigins, settings.trustedProxies)) {
       const allowed = settings.allowedOrigins.length > 0 ? `NOTIFICATIONS_ALLOWED_ORIGINS (${settings.allowedOrigins.join(", ")})` : `this server's own origin (host ${JSON.stringify(req.headers.host ?? "")}); list others in NOTIFICATIONS_ALLOWED_ORIGINS, or behind a proxy set NOTIFICATIONS_TRUSTED_PROXIES`;
       return refuseExplained(socket, 403, "Origin not allowed", `Origin ${JSON.stringify(req.headers.origin)} is not allowed; allowed is ${allowed}.`);
     }
     const release = await admission.slot();
-    if (release === null) return refuseUpgrade(socket, 503, "Too many connections in progress");
+    if (release === null) return refuse(socket, 503, "Too many connections in progress");
     let handedOver = false;
     try {
       // Every await below is followed by the same checks: the server may have started closing,
       // or the client may have gone away, meanwhile.
-      if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+      if (closing) return refuse(socket, 503, "Server is shutting down");
       let user: SocketUser | null;
       try {
         const answer = await authenticateWithin(authenticate, req, settings.authenticateTimeoutMs);
         if (answer === "timeout") {
           logger.warn(`[notifications] authenticate took longer than ${settings.authenticateTimeoutMs} ms; the handshake is refused (503)`);
-          return refuseUpgrade(socket, 503, "Authentication timed out");
+          return refuse(socket, 503, "Authentication timed out");
         }
         user = answer;
       } catch (error) {
         // Never anonymous by accident: a signed-in user whose session could not be read is refused.
         logger.error("[notifications] authenticate threw; the handshake is refused (503)", error);
-        return refuseUpgrade(socket, 503, "Authentication unavailable");
+        return refuse(socket, 503, "Authentication unavailable");
       }
-      if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+      if (closing) return refuse(socket, 503, "Server is shutting down");
       if (socket.destroyed) return;
       if (!user && !settings.enableAnonymous) {
         return refuseExplained(socket, 403, "Anonymous connections are disabled", "no signed-in user came with the handshake (no session cookie, or a session without user.id) and ENABLE_ANONYMOUS is off.");
@@ -487,14 +531,14 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
           logger.error("[notifications] could not check revoked sessions; the handshake is refused (503)", error);
           return null;
         });
-        if (revoked === null) return refuseUpgrade(socket, 503, "Session check unavailable");
+        if (revoked === null) return refuse(socket, 503, "Session check unavailable");
         if (revoked) return refuseExplained(socket, 401, "Session revoked", `the session of user ${JSON.stringify(user.id)} was revoked (revokeSession, e.g. signed out): the tab must sign in again.`);
-        if (closing) return refuseUpgrade(socket, 503, "Server is shutting down");
+        if (closing) return refuse(socket, 503, "Server is shutting down");
         if (socket.destroyed) return;
       }
       const address = clientAddress(req, settings.trustedProxies);
       const admitted = admission.admit(user, address);
-      if (isRefusal(admitted)) return refuseUpgrade(socket, admitted.status, admitted.reason);
+      if (isRefusal(admitted)) return refuse(socket, admitted.status, admitted.reason);
       const query = requestQuery(req);
       const request = {
         requested: parseExtraChannels(query.get("extraChannels"), settings.maxChannelsPerSocket),
@@ -539,7 +583,35 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   }
 
   let outageWatermark: Promise<number | null> = Promise.resolve(null);
+  let layerUp = true;
+
+  /**
+   * Closes `open` with 1012 in DRAIN_BATCHES batches spread evenly over `windowMs` (all at once
+   * when 0), resolving when every socket has closed. Clients reconnect with jitter on top.
+   */
+  async function drain(open: Connection[], windowMs: number): Promise<void> {
+    const closeOne = (connection: Connection) =>
+      new Promise<void>((resolve) => {
+        if (connection.ws.readyState === connection.ws.CLOSED) return resolve();
+        connection.ws.once("close", () => resolve());
+        connection.close(CloseCode.SERVICE_RESTART, "server restarting", 1_000);
+      });
+    if (windowMs <= 0 || open.length <= 1) {
+      await Promise.all(open.map(closeOne));
+      return;
+    }
+    const batches = Math.min(DRAIN_BATCHES, open.length);
+    const size = Math.ceil(open.length / batches);
+    const closing: Promise<void>[] = [];
+    for (let batch = 0; batch * size < open.length; batch++) {
+      if (batch > 0) await new Promise<void>((resolve) => setTimeout(resolve, windowMs / batches));
+      closing.push(...open.slice(batch * size, (batch + 1) * size).map(closeOne));
+    }
+    await Promise.all(closing);
+  }
   const stopStatus = layer.onStatusChange?.((status) => {
+    layerUp = status !== "down";
+    observer.layerStatus?.(status === "down" ? "down" : "up");
     if (status === "down") {
       for (const connection of connections) if (connection.catchUpFrom === undefined) connection.catchUpFrom = connection.position;
       // Sockets that know no position (no watermark, nothing stored seen yet) resume from the
@@ -562,26 +634,41 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
       socket.on("error", () => socket.destroy());
       upgrade(req, socket, head).catch((error) => {
         logger.error("[notifications] upgrade failed", error);
-        refuseUpgrade(socket, 400, "Bad Request");
+        refuse(socket, 400, "Bad Request");
       });
     },
     connectionCount: () => connections.size,
     groupSize: (group) => registry.size(group),
+    stats({ busiest = 10 } = {}) {
+      const sockets = { authenticated: 0, anonymous: 0 };
+      const users = new Set<string>();
+      const channels = new Set<string>();
+      for (const connection of connections) {
+        if (connection.user) {
+          sockets.authenticated += 1;
+          users.add(connection.user.id);
+        } else sockets.anonymous += 1;
+        for (const channel of connection.channels.keys()) channels.add(channel);
+      }
+      const sizes = [...registry.sizes()].sort((a, b) => b[1] - a[1]);
+      return {
+        sockets,
+        users: users.size,
+        groups: sizes.length,
+        channels: channels.size,
+        busiest: sizes.slice(0, busiest).map(([group, count]) => ({ group, sockets: count })),
+        layerUp,
+        closing,
+      };
+    },
     sweepRevoked,
-    async close() {
+    async close({ drainWindowMs = 0 } = {}) {
       closing = true;
       unmarkLayer();
       clearInterval(heartbeat);
       clearInterval(revocationSweep);
       stopStatus?.();
-      const closed = [...connections].map(
-        (connection) =>
-          new Promise<void>((resolve) => {
-            connection.ws.once("close", () => resolve());
-            connection.close(CloseCode.SERVICE_RESTART, "server restarting", 1_000);
-          }),
-      );
-      await Promise.all(closed);
+      await drain([...connections], drainWindowMs);
       await acks.flush();
       await registry.clear();
       wss.close();

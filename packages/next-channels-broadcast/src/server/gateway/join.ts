@@ -54,6 +54,8 @@ export interface JoinPathOptions {
   /** How long a join waits for the store before going on without its replay. */
   replayTimeoutMs: number;
   logger: Pick<Console, "warn" | "error">;
+  /** Told how many rows each replay sent and how long fetching them took. */
+  onReplayed?: (rows: number, seconds: number) => void;
 }
 
 export class JoinPath {
@@ -132,12 +134,15 @@ export class JoinPath {
   }
 
   private async owed(request: JoinRequest): Promise<ReplayBatch> {
-    const { store, replayTimeoutMs, logger } = this.options;
+    const { store, replayTimeoutMs, logger, onReplayed } = this.options;
     if (!store) return { rows: [], progress: [], inboxMoreAfter: null };
-    return fetchReplay(
+    const started = performance.now();
+    const batch = await fetchReplay(
       store,
       { groups: request.groups, userGroup: request.inbox, lastId: request.since, inboxAfterLastId: request.inboxAfterSince ?? false },
       { timeoutMs: replayTimeoutMs, logger },
     );
+    onReplayed?.(batch.rows.length, (performance.now() - started) / 1_000);
+    return batch;
   }
 }

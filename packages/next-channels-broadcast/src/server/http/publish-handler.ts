@@ -25,7 +25,7 @@
  *   503 {error:"store_failed"}                   the notification store could not save it
  *   409 {error:"idempotency_conflict",id}        the Idempotency-Key already names a different send
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { bearerMatches, tokenDigest } from "./bearer.js";
 import { TokenBucket } from "../rate-limit.js";
 import { IdempotencyConflictError, InvalidNotificationError, InvalidSettingError, PublishError, StoreError } from "../../shared/errors.js";
 import { getRuntime, type NotificationsRuntime } from "../runtime.js";
@@ -76,13 +76,6 @@ function readApiKey(options: PublishHandlerOptions, env: Readonly<Record<string,
     throw new InvalidSettingError(PUBLISH_ENV_NAMES.apiKey, `must be at least ${MIN_API_KEY_LENGTH} characters long (e.g. openssl rand -hex 32).`);
   }
   return key;
-}
-
-const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
-
-/** Compares in constant time whatever the lengths (both sides are hashed to 32 bytes first). */
-function keyMatches(given: string, expected: Buffer): boolean {
-  return timingSafeEqual(digest(given), expected);
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -138,7 +131,7 @@ async function readBody(request: Request, limit: number): Promise<string> {
 export function createPublishHandler(options: PublishHandlerOptions = {}): PublishHandler {
   const env = options.env ?? process.env;
   const key = readApiKey(options, env);
-  const expected = key === null ? null : digest(key);
+  const expected = key === null ? null : tokenDigest(key);
   const rawRate = env[PUBLISH_ENV_NAMES.ratePerSecond];
   const rate =
     options.ratePerSecond !== undefined
@@ -155,9 +148,7 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
     if (expected === null) return json(404, { error: "not_found", message: "The publish endpoint is off (NOTIFICATIONS_API_KEY is not set)." });
     if (request.method !== "POST") return json(405, { error: "method_not_allowed", message: "Use POST." }, { allow: "POST" });
 
-    const authorization = request.headers.get("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match || !keyMatches(match[1]!, expected)) {
+    if (!bearerMatches(request.headers.get("authorization"), expected)) {
       return json(401, { error: "unauthorized", message: "Missing or wrong API key: send Authorization: Bearer <NOTIFICATIONS_API_KEY>." }, { "www-authenticate": 'Bearer realm="notifications"' });
     }
     if (!bucket.take()) {
