@@ -1,7 +1,7 @@
 /**
- * Creates a demo user.
+ * Creates demo users.
  *
- *   npm run create-user -- <username> [--password <pw>] [--admin]
+ *   npm run create-user -- <username> [<username>…] [--password <pw>] [--admin]
  *
  * Without --password on a terminal, asks for the password twice (hidden). Without a terminal it
  * never waits: --password is required. Exit codes: 0 created, 1 refused/failed, 2 usage.
@@ -15,10 +15,11 @@ import { readDemoSettings } from "@/demo/settings";
 import { InvalidSettingError } from "next-channels-broadcast/server";
 import { parseCommandLine, UsageError } from "./command-line";
 
-const USAGE = `Usage: npm run create-user -- <username> [--password <password>] [--admin]
+const USAGE = `Usage: npm run create-user -- <username> [<username>…] [--password <password>] [--admin]
 
-Creates a user of the demo app in the configured database
-(PGlite in PGLITE_DATA_DIR, default .data/pglite; PostgreSQL when DATABASE_URL is set).
+Creates users of the demo app in the configured database
+(PGlite in PGLITE_DATA_DIR, default .data/pglite; PostgreSQL when DATABASE_URL is set), in the
+order given, all with the same password; it stops at the first one that fails.
 
   <username>             3–32 characters of a-z, 0-9, "_", "." and "-" (stored lowercased)
   -p, --password <pw>    at least ${MIN_PASSWORD_LENGTH} characters; asked for (hidden) on a terminal when omitted
@@ -73,7 +74,7 @@ async function askPassword(): Promise<string> {
   throw new UserError("INVALID_PASSWORD", "No password given after 3 attempts.");
 }
 
-function parse(argv: string[]): { username: string; password: string | undefined; admin: boolean; help: boolean } {
+function parse(argv: string[]): { usernames: string[]; password: string | undefined; admin: boolean; help: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -90,10 +91,9 @@ function parse(argv: string[]): { username: string; password: string | undefined
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { username: "", password: undefined, admin: false, help: true };
+  if (values.help) return { usernames: [], password: undefined, admin: false, help: true };
   if (positionals.length === 0) throw new UsageError("Missing <username>.");
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
-  return { username: positionals[0] ?? "", password: values.password, admin: values.admin === true, help: false };
+  return { usernames: positionals, password: values.password, admin: values.admin === true, help: false };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -103,10 +103,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write("--password is required when stdin is not a terminal\n");
     return 2;
   }
-  const username = normalizeUsername(args.username);
-  if (!isValidUsername(username)) {
+  const usernames = args.usernames.map(normalizeUsername);
+  const invalid = args.usernames.find((given, index) => !isValidUsername(usernames[index]!));
+  if (invalid !== undefined) {
     // Same message as createUser, before asking for a password that would be wasted.
-    process.stderr.write(`Error: Invalid username ${JSON.stringify(args.username)}: use 3–32 characters of a-z, 0-9, "_", "." and "-".\n`);
+    process.stderr.write(`Error: Invalid username ${JSON.stringify(invalid)}: use 3–32 characters of a-z, 0-9, "_", "." and "-".\n`);
     return 1;
   }
   let options;
@@ -119,9 +120,13 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const password = args.password ?? (await askPassword());
-    // createUser validates first, then migrates (getReadyDb) before inserting.
-    const user = await createUser(username, password, options);
-    process.stdout.write(`Created ${user.role === "admin" ? "admin" : "user"} ${user.username} (id ${user.id})\n`);
+    // One process for all of them: start-up and migrations once. In order, so "the first user of
+    // an empty database is the admin" means the first one named.
+    for (const username of usernames) {
+      // createUser validates first, then migrates (getReadyDb) before inserting.
+      const user = await createUser(username, password, options);
+      process.stdout.write(`Created ${user.role === "admin" ? "admin" : "user"} ${user.username} (id ${user.id})\n`);
+    }
     return 0;
   } catch (error) {
     if (error instanceof CancelledError) {

@@ -61,6 +61,20 @@ describe("create-user CLI", { timeout: 60_000 }, () => {
     expect(short.stderr).toContain("at least 8 characters");
   });
 
+  it("creates several users in one run, in order, and stops at the first that fails", async () => {
+    const several = await runTsx([CLI, "dora", "Emil", "--password", "shared-password"], env);
+    expect(several.code).toBe(0);
+    expect(several.stdout).toMatch(/^Created user dora \(id [0-9a-f-]{36}\)\nCreated user emil \(id [0-9a-f-]{36}\)\n$/);
+    const invalidAmong = await runTsx([CLI, "fritz", "no!", "-p", "shared-password"], env);
+    expect(invalidAmong.code).toBe(1);
+    expect(invalidAmong.stdout).toBe(""); // refused before anything was created
+    const duplicateAmong = await runTsx([CLI, "gus", "dora", "hank", "-p", "shared-password"], env);
+    expect(duplicateAmong.code).toBe(1);
+    expect(duplicateAmong.stdout).toMatch(/^Created user gus /);
+    expect(duplicateAmong.stderr).toContain('The username "dora" is already taken.');
+    expect(await verifyUser("hank", "shared-password")).toBeNull();
+  });
+
   it("reports a database held by a running process with exit 1", async () => {
     getDb(); // this test process now holds the directory, like a running server would
     expect(await verifyUser("alice", "alice-password")).not.toBeNull();

@@ -108,7 +108,9 @@ describeWithRedis("upstash durable hand-off", () => {
 
     const server = await gateway();
     const alice = await client(server, { userId: "alice", query: `extraChannels=${encodeURIComponent('["job-1","articles-7"]')}` });
-    const outbox = consumer(server);
+    const queuedFor = performance.now() - (Date.now() - Number((await admin.xrange(stream, "-", "+"))[0]![0].split("-")[0]));
+    const lags: number[] = [];
+    const outbox = consumer(server, { onLag: (seconds) => lags.push(seconds) });
     await outbox.ready();
     await alice.next((frame) => frame.type === "redirect");
     await until("the consumer handled all four", () => outbox.handled() === 4);
@@ -118,6 +120,10 @@ describeWithRedis("upstash durable hand-off", () => {
     expect(count(alice, (f) => f.type === "message" && f.text === "to-all-while-down")).toBe(1);
     expect(count(alice, (f) => f.type === "progress" && f.percent === "40%" && f.channel === "job-1")).toBe(1);
     expect(count(alice, (f) => f.type === "redirect" && f.url === "/articles/7/done")).toBe(1);
+    // Each entry's wait in the stream is reported once (the metrics' outbox lag), and it is no
+    // longer than the time since they were queued.
+    expect(lags).toHaveLength(4);
+    expect(Math.max(...lags) * 1_000).toBeLessThanOrEqual(performance.now() - queuedFor + 1_000);
     // Handled entries are acknowledged and deleted.
     expect(await admin.xlen(stream)).toBe(0);
     expect(await admin.xpending(stream, "ncb-gateways")).toEqual([0, null, null, null]);

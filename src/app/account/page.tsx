@@ -36,6 +36,14 @@ export default async function AccountPage() {
         <span data-testid="account-role">{admin ? "admin" : "normal user"}</span>
         {admin ? ": you may send any kind to any audience." : ": you may send to yourself, to articles you wrote and to your own jobs."}
       </p>
+      {admin ? (
+        <p>
+          <Link href="/admin" data-testid="admin-link">
+            Admin page
+          </Link>
+          : live sockets, channels, recent sends and inbox backlogs of this server.
+        </p>
+      ) : null}
       <h2>Delete my account</h2>
       <p className="muted">
         Deletes the account and its comments, signs you out here and ends every other session of yours at once: their pages

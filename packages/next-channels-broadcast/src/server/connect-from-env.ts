@@ -9,11 +9,12 @@ import { createLayerFromEnv } from "./layer/from-env.js";
 import { loadOptional } from "./optional.js";
 import { installRuntime, peekRuntime, type NotificationsRuntime } from "./runtime.js";
 import { readSettings } from "./settings.js";
+import { createLogger, getLogger, setLogger } from "./logger.js";
 
 export interface ConnectFromEnvOptions {
   /** Where settings and URLs are read. Default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Called when the environment cannot reach any browser (no `REDIS_URL`). Default: `console.warn`. */
+  /** Called when the environment cannot reach any browser (no `REDIS_URL`). Default: the process logger's `warn`. */
   warn?: (message: string) => void;
 }
 
@@ -36,8 +37,9 @@ export async function connectFromEnv(options: ConnectFromEnvOptions = {}): Promi
   if (existing) return existing;
   const env = options.env ?? process.env;
   const settings = readSettings(env);
+  setLogger(createLogger({ level: settings.logLevel, format: settings.logFormat, processId: settings.processId }));
   if (!env.REDIS_URL?.trim()) {
-    (options.warn ?? console.warn)("[notifications] REDIS_URL is not set: sends from this process reach only sockets of this same process. Set it to the server's Redis to reach every tab.");
+    (options.warn ?? ((message: string) => getLogger().warn(message)))("[notifications] REDIS_URL is not set: sends from this process reach only sockets of this same process. Set it to the server's Redis to reach every tab.");
   }
   const layer = await createLayerFromEnv(env);
   try {

@@ -37,6 +37,7 @@ export {
   MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "./send.js";
 export type { Payload, EventPayload, RefreshPayload, RefreshOptions, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef, SendApi } from "./send.js";
+export { getStats, type NotificationStats, type GetStatsOptions, type RecentSend } from "./stats.js";
 export { createEventEmitter, type EmitOptions, type EventEmitter } from "./events.js";
 export { defineEvents, type EventDefinitions, type EventData, type EventInput, type EventName } from "../shared/events.js";
 export { createNotifications, defaultNotifications, type CreateNotificationsOptions, type Notifications } from "./instance.js";

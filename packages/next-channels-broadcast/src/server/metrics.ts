@@ -34,6 +34,8 @@ export interface NotificationMetrics {
   observer: GatewayObserver;
   /** Hand to the runtime (`runtime.sendObserver`), so sends are counted. */
   sends: SendObserver;
+  /** Hand to the outbox consumer (`onLag`): how long its last entry waited in the stream. */
+  outboxLag(seconds: number): void;
   /** Stops the event-loop sampler. */
   stop(): void;
 }
@@ -87,6 +89,7 @@ export async function createNotificationMetrics(settings: NotificationSettings, 
   const replaySeconds = new Histogram({ name: "ncb_replay_duration_seconds", help: "Time to fetch a join's replay from the store.", buckets: REPLAY_BUCKETS, registers });
   const acks = new Counter({ name: "ncb_acks_total", help: "Inbox rows acknowledged by sockets.", registers });
   const cuts = new Counter({ name: "ncb_sockets_cut_total", help: "Sockets the gateway cut, by reason (slow_consumer, rate_limit).", labelNames: ["reason"], registers });
+  const outboxLag = new Gauge({ name: "ncb_outbox_lag_seconds", help: "How long the last outbox entry taken by this process waited in the Redis stream.", registers });
   const loopDelay = new Histogram({ name: "ncb_event_loop_delay_seconds", help: "Event-loop delay, the worst of each second.", buckets: LOOP_BUCKETS, registers });
 
   // The worst delay of each second becomes one observation: a histogram of how often the loop stalled.
@@ -122,6 +125,7 @@ export async function createNotificationMetrics(settings: NotificationSettings, 
     registry,
     observer,
     sends: { published: (kind, audience) => published.inc({ kind, audience }) },
+    outboxLag: (seconds) => outboxLag.set(seconds),
     stop() {
       clearInterval(sampler);
       monitor.disable();

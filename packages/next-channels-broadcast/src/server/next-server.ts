@@ -29,6 +29,7 @@ import type { Notifications } from "./instance.js";
 import { installRuntime, uninstallRuntime, type NotificationsRuntime } from "./runtime.js";
 import { readSettings, type NotificationSettings } from "./settings.js";
 import type { NotificationStore } from "./store/types.js";
+import { createLogger, getLogger, setLogger, type NotificationsLogger } from "./logger.js";
 
 export interface StartOptions {
   /** Development mode (hot reload). Default: `NODE_ENV !== "production"`. */
@@ -63,6 +64,12 @@ export interface StartOptions {
    */
   store?: NotificationStore;
   /**
+   * Where every part of the kit logs (gateway, layers, store cleanup, outbox, start-up checks):
+   * any object with `debug`, `info`, `warn` and `error` taking a message (a pino or winston logger
+   * fits). Default: `NOTIFICATIONS_LOG_LEVEL` and `NOTIFICATIONS_LOG_FORMAT` (text on the console).
+   */
+  logger?: NotificationsLogger;
+  /**
    * An explicit instance (`createNotifications()`) to serve instead of one built from the
    * environment: its settings, layer, store, `authenticate` and `authorizer` are used (so
    * `settings`, `layer` and `store` must not be given too), and it becomes the process default
@@ -93,10 +100,10 @@ export interface RunningServer {
  */
 function warnAboutAuthjs(dev: boolean): void {
   if (!process.env.AUTH_SECRET) {
-    console.warn("[notifications] AUTH_SECRET is not set (nor in a .env* file): Auth.js sessions cannot be read. Generate one with `npx auth secret` or `openssl rand -base64 32`.");
+    getLogger().warn("[notifications] AUTH_SECRET is not set (nor in a .env* file): Auth.js sessions cannot be read. Generate one with `npx auth secret` or `openssl rand -base64 32`.");
   }
   if (!dev && !process.env.AUTH_TRUST_HOST && !process.env.AUTH_URL && !process.env.NEXTAUTH_URL && !process.env.VERCEL) {
-    console.warn("[notifications] Auth.js does not trust this host in production: set AUTH_TRUST_HOST=true (or AUTH_URL, or trustHost: true in your Auth.js config), or sign-in fails with UntrustedHost.");
+    getLogger().warn("[notifications] Auth.js does not trust this host in production: set AUTH_TRUST_HOST=true (or AUTH_URL, or trustHost: true in your Auth.js config), or sign-in fails with UntrustedHost.");
   }
 }
 
@@ -137,11 +144,12 @@ async function runtimeFor(options: StartOptions): Promise<{ runtime: Notificatio
  */
 export async function startNotificationsServer(options: StartOptions = {}): Promise<RunningServer> {
   const dev = options.dev ?? process.env.NODE_ENV !== "production";
-  if (options.loadEnv !== false) nextEnv.loadEnvConfig(options.dir ?? process.cwd(), dev, { info: () => undefined, error: console.error });
+  if (options.loadEnv !== false) nextEnv.loadEnvConfig(options.dir ?? process.cwd(), dev, { info: () => undefined, error: (...args: unknown[]) => getLogger().error(String(args[0]), ...args.slice(1)) });
   const hostname = options.hostname ?? process.env.HOSTNAME ?? "localhost";
   const port = options.port ?? parsePort(process.env.PORT);
   const { runtime, ownsLayer } = await runtimeFor(options);
   const { settings, layer } = runtime;
+  setLogger(options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat, processId: settings.processId }));
   warnAboutAuthjs(dev);
   installRuntime(runtime);
   const stopCleanup = runtime.store?.startCleanup();
@@ -154,6 +162,8 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
     onAck: options.onAck,
     observer: metrics?.observer,
   });
+  // What getStats() reads from server components and actions (Next's bundle shares the runtime).
+  runtime.gateway = gateway;
   const ops = createOpsEndpoints({ settings, stats: () => gateway.stats(), store: runtime.store, registry: metrics?.registry });
 
   const nextUpgrades = new EventEmitter();
@@ -164,7 +174,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   const server = createServer((req, res) => {
     if (ops.handle(req, res)) return;
     handle(req, res).catch((error: unknown) => {
-      console.error("[server] request failed", error);
+      getLogger().error("[server] request failed", error);
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
@@ -189,7 +199,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   const redisUrl = process.env.REDIS_URL?.trim();
   const outbox =
     redisUrl && options.outbox !== false
-      ? (await loadOptional("ioredis", "REDIS_URL (the outbox consumer)", () => import("./layer/outbox-consumer.js"))).startOutboxConsumer({ redisUrl, runtime })
+      ? (await loadOptional("ioredis", "REDIS_URL (the outbox consumer)", () => import("./layer/outbox-consumer.js"))).startOutboxConsumer({ redisUrl, runtime, onLag: metrics?.outboxLag })
       : undefined;
 
   let closing: Promise<void> | undefined;
@@ -212,6 +222,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
         if (ownsLayer) await layer.close();
         stopCleanup?.();
         metrics?.stop();
+        if (runtime.gateway === gateway) delete runtime.gateway;
         if (runtime.onPublished === metrics?.sends.published) delete runtime.onPublished;
         uninstallRuntime(runtime);
       })();

@@ -14,6 +14,7 @@ export { attachGateway, type AttachGatewayOptions } from "./attach.js";
 export { createGateway, trustedGroups, type Gateway, type GatewayOptions, type GatewayStats, type AckEvent } from "./gateway/index.js";
 export { groupAudience, frameKind, type GatewayObserver, type GroupAudience, type SocketKind, type CutReason } from "./gateway/observer.js";
 export { createNotificationMetrics, type NotificationMetrics, type MetricsSources, type SendObserver } from "./metrics.js";
+export { createLogger, getLogger, setLogger, LOG_LEVELS, LOG_FORMATS, type NotificationsLogger, type LogLevel, type LogFormat, type CreateLoggerOptions } from "./logger.js";
 export { createOpsEndpoints, type OpsEndpoints, type OpsEndpointsOptions, type Readiness } from "./http/ops.js";
 export { authjsAuthenticate, type AuthjsAuthenticateOptions } from "./auth/authjs.js";
 export type { Authenticate, SocketUser } from "./auth/session.js";

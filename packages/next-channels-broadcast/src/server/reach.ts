@@ -12,6 +12,7 @@
  */
 import type { ChannelLayer } from "./layer/types.js";
 import type { NotificationStore } from "./store/types.js";
+import { getLogger } from "./logger.js";
 
 const GATEWAYS = Symbol.for("next-channels-broadcast.gateways");
 const WARNED = Symbol.for("next-channels-broadcast.warned-unreachable");
@@ -72,7 +73,7 @@ export function warnIfUnreachable(layer: ChannelLayer, store: NotificationStore 
   const holder = globalThis as WarnedHolder;
   if (holder[WARNED] || canReachAnyone(layer, store)) return;
   holder[WARNED] = true;
-  console.warn(`${UNREACHABLE_WARNING} (First unreachable send: to ${group}.)`);
+  getLogger().warn(`${UNREACHABLE_WARNING} (First unreachable send: to ${group}.)`);
 }
 
 /** Lets the warning fire again (tests only). */

@@ -15,6 +15,7 @@ import type { Authenticate } from "./auth/session.js";
 import { createMemoryLayer } from "./layer/memory.js";
 import type { ChannelLayer } from "./layer/types.js";
 import { readSettings, type NotificationSettings } from "./settings.js";
+import type { GatewayStats } from "./gateway/index.js";
 import type { NotificationStore } from "./store/types.js";
 
 export interface NotificationsRuntime {
@@ -35,6 +36,26 @@ export interface NotificationsRuntime {
   tokenSecret?: string;
   /** Told of every published send (kind and audience): the metrics' counter. Must not throw. */
   onPublished?: (kind: string, audience: string) => void;
+  /** The gateway serving this runtime in this process, if any (set by `startNotificationsServer`): what `getStats()` reads. */
+  gateway?: { stats(options?: { busiest?: number }): GatewayStats; groupSize(group: string): number };
+  /** The latest sends of this process, newest last (`getStats().recentSends`). */
+  recentSends?: RecentSend[];
+}
+
+/** One send as `getStats()` lists it. */
+export interface RecentSend {
+  /** When it was published (ISO 8601). */
+  at: string;
+  /** message, redirect, progress, event or refresh. */
+  kind: string;
+  /** all, authenticated, anonymous, user, object or channel. */
+  audience: string;
+  /** The group it was published to (`user:<id>`, `articles-1`…). */
+  group: string;
+  /** The stored row's id, when it was stored. */
+  id?: number;
+  /** Sockets of this process in the group when it was published (null without a gateway here; other processes not counted). */
+  receivers: number | null;
 }
 
 const RUNTIME_KEY = Symbol.for("next-channels-broadcast.runtime");

@@ -11,7 +11,7 @@ import { REFRESH_ORIGIN_FIELD, type EventFrame, type Level, type NotificationFra
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
 import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, type MessageOptions } from "./payload.js";
 import { warnIfUnreachable } from "./reach.js";
-import { getRuntime, type NotificationsRuntime } from "./runtime.js";
+import { getRuntime, type NotificationsRuntime, type RecentSend } from "./runtime.js";
 import { storedWireText } from "./store/wire.js";
 import { audienceGate, type AudienceKind } from "./settings.js";
 
@@ -197,7 +197,17 @@ export async function notifyWith(runtime: NotificationsRuntime, target: Target, 
   } catch {
     // Counting never fails a send that went out.
   }
+  rememberSend(runtime, { at: new Date().toISOString(), kind: frame.type, audience, group, ...(id === undefined ? {} : { id }), receivers: runtime.gateway?.groupSize(group) ?? null });
   return id === undefined ? { sent: true, group } : { sent: true, group, id };
+}
+
+/** Sends `getStats()` lists (the newest of this process). */
+export const RECENT_SENDS_KEPT = 50;
+
+function rememberSend(runtime: NotificationsRuntime, send: RecentSend): void {
+  const recent = (runtime.recentSends ??= []);
+  recent.push(send);
+  if (recent.length > RECENT_SENDS_KEPT) recent.splice(0, recent.length - RECENT_SENDS_KEPT);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { InvalidSettingError } from "../shared/errors.js";
 import { MAX_CHANNEL_NAME_LENGTH } from "../shared/channels.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.js";
 
 export interface NotificationSettings {
   /** URL path of the websocket endpoint. `NOTIFICATIONS_WS_PATH`, default `/ws/notifications`. */
@@ -86,6 +87,10 @@ export interface NotificationSettings {
    * once. `NOTIFICATIONS_DRAIN_WINDOW_MS`, default 2000.
    */
   drainWindowMs: number;
+  /** Least severe level the kit logs: debug, info, warn, error or silent. `NOTIFICATIONS_LOG_LEVEL`, default `info`. */
+  logLevel: LogLevel;
+  /** `text` (the console) or `json` (one object per line). `NOTIFICATIONS_LOG_FORMAT`, default `text`. */
+  logFormat: LogFormat;
   /** This process's name in metrics (label `process`), so several processes add up. `NOTIFICATIONS_PROCESS_ID`; empty (the default) means `<hostname>:<pid>`. */
   processId: string;
 }
@@ -119,6 +124,8 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   livenessPath: "/livez",
   readinessPath: "/readyz",
   drainWindowMs: 2_000,
+  logLevel: "info",
+  logFormat: "text",
   processId: "",
 };
 
@@ -152,6 +159,8 @@ export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: st
   livenessPath: "NOTIFICATIONS_LIVENESS_PATH",
   readinessPath: "NOTIFICATIONS_READINESS_PATH",
   drainWindowMs: "NOTIFICATIONS_DRAIN_WINDOW_MS",
+  logLevel: "NOTIFICATIONS_LOG_LEVEL",
+  logFormat: "NOTIFICATIONS_LOG_FORMAT",
   processId: "NOTIFICATIONS_PROCESS_ID",
 };
 
@@ -236,6 +245,12 @@ function parseAddressList(name: string, raw: string): string[] {
   return addresses;
 }
 
+function parseChoice<T extends string>(name: string, raw: string, choices: readonly T[]): T {
+  const word = raw.trim().toLowerCase();
+  if (!(choices as readonly string[]).includes(word)) throw new InvalidSettingError(name, `expected one of ${choices.join(", ")}, got ${JSON.stringify(raw)}.`);
+  return word as T;
+}
+
 function parseProcessId(name: string, raw: string): string {
   const id = raw.trim();
   if (!/^[A-Za-z0-9_.:@-]{1,128}$/.test(id)) throw new InvalidSettingError(name, `expected 1 to 128 letters, digits or _.:@-, got ${JSON.stringify(raw)}.`);
@@ -273,6 +288,8 @@ const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
   livenessPath: parseOptionalPathSetting,
   readinessPath: parseOptionalPathSetting,
   drainWindowMs: (name, raw) => parseIntegerSetting(name, raw, 0, 600_000),
+  logLevel: (name, raw) => parseChoice(name, raw, LOG_LEVELS),
+  logFormat: (name, raw) => parseChoice(name, raw, LOG_FORMATS),
   processId: parseProcessId,
 };
 

@@ -33,6 +33,7 @@ import { JoinError, JoinPath } from "./join.js";
 import { Membership } from "./membership.js";
 import { frameKind, groupAudience, guardedObserver, type GatewayObserver, type SocketKind } from "./observer.js";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake.js";
+import { getLogger } from "../logger.js";
 
 /** The heartbeat's text frame, built once. */
 const PING_FRAME = prepareTextFrame(JSON.stringify({ type: "ping" } satisfies PingFrame));
@@ -98,7 +99,7 @@ export interface GatewayOptions {
   replayTimeoutMs?: number;
   /** How long acks are collected before one statement records them. Default 50 ms. */
   ackFlushMs?: number;
-  /** Where problems are reported. Defaults to `console`. */
+  /** Where problems are reported. Default: the process logger (`getLogger()`). */
   logger?: Pick<Console, "warn" | "error">;
   /** Told what the gateway does (handshakes, deliveries, replays, acks, cuts, layer state): metrics. */
   observer?: GatewayObserver;
@@ -212,7 +213,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   const settings = options.settings ?? readSettings();
   const layer = options.layer ?? createMemoryLayer();
   const authenticate: Authenticate = options.authenticate ?? (async () => null);
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? getLogger();
   const observer = guardedObserver(options.observer);
   const store = options.store;
   const replayTimeoutMs = options.replayTimeoutMs ?? store?.settings.replayTimeoutMs ?? 5_000;

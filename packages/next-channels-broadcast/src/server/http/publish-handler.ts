@@ -32,6 +32,7 @@ import { getRuntime, type NotificationsRuntime } from "../runtime.js";
 import { checkIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, notifyWith } from "../send.js";
 import { parseIntegerSetting } from "../settings.js";
 import { parsePublishRequest, PublishRequestError, resolvePublishRequest, type TargetResolvers } from "./publish-request.js";
+import { getLogger } from "../logger.js";
 
 /** Environment variables read by `createPublishHandler`. */
 export const PUBLISH_ENV_NAMES = {
@@ -141,7 +142,7 @@ export function createPublishHandler(options: PublishHandlerOptions = {}): Publi
         : DEFAULT_PUBLISH_RATE_PER_SECOND;
   const bucket = new TokenBucket(rate, rate * 2, options.now ?? (() => performance.now()));
   const runtimeOf = options.runtime ?? getRuntime;
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? getLogger();
   const resolvers: TargetResolvers = { resolveUser: options.resolveUser, resolveObject: options.resolveObject };
 
   return async function publishHandler(request: Request): Promise<Response> {

@@ -3,6 +3,7 @@
  */
 import { PublishError } from "../../shared/errors.js";
 import type { ChannelLayer, LayerListener } from "./types.js";
+import { getLogger } from "../logger.js";
 
 /**
  * Creates a channel layer that delivers within this process only.
@@ -28,7 +29,7 @@ export function createMemoryLayer(): ChannelLayer {
         try {
           listener(frame);
         } catch (error) {
-          console.error(`[notifications] memory layer listener for ${group} threw`, error);
+          getLogger().error(`[notifications] memory layer listener for ${group} threw`, error);
         }
       }
     },

@@ -30,6 +30,7 @@ import { getRuntime, type NotificationsRuntime } from "../runtime.js";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, notifyWith } from "../send.js";
 import { decodeOutboxEntry, DEFAULT_OUTBOX_GROUP, DEFAULT_OUTBOX_STREAM, OUTBOX_FIELD } from "./outbox.js";
 import { parseRedisUrl } from "./redis.js";
+import { getLogger } from "../logger.js";
 
 export interface OutboxConsumerOptions {
   /** `redis://…` of the Redis behind the Upstash endpoint (the gateways reach it over TCP). */
@@ -50,8 +51,13 @@ export interface OutboxConsumerOptions {
   blockMs?: number;
   /** Entries read per round. Default 100. */
   batchSize?: number;
-  /** Where problems are reported. Default `console`. */
+  /** Where problems are reported. Default: the process logger (`getLogger()`). */
   logger?: Pick<Console, "info" | "warn" | "error">;
+  /**
+   * Told, for each entry taken, how long it waited in the stream (now minus the time in its
+   * stream id, in seconds): the metrics' outbox lag.
+   */
+  onLag?: (seconds: number) => void;
   /** Extra ioredis options (TLS…). */
   redisOptions?: RedisOptions;
 }
@@ -104,7 +110,7 @@ export function startOutboxConsumer(options: OutboxConsumerOptions): OutboxConsu
   const claimIntervalMs = Math.max(100, options.claimIntervalMs ?? Math.floor(claimIdleMs / 2));
   const blockMs = options.blockMs ?? 2_000;
   const batchSize = options.batchSize ?? 100;
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? getLogger();
   const runtimeOf = typeof options.runtime === "function" ? options.runtime : options.runtime ? () => options.runtime as NotificationsRuntime : getRuntime;
 
   const redis = new Redis(options.redisUrl, {
@@ -137,6 +143,9 @@ export function startOutboxConsumer(options: OutboxConsumerOptions): OutboxConsu
   }
 
   async function handle([id, fields]: StreamEntry): Promise<void> {
+    // Stream ids start with the millisecond the entry was added.
+    const addedAt = Number(id.split("-", 1)[0]);
+    if (options.onLag && Number.isFinite(addedAt)) options.onLag(Math.max(0, Date.now() - addedAt) / 1_000);
     // A null body: the entry was deleted after it was delivered (Redis < 7 XAUTOCLAIM); drop the id.
     const index = fields ? fields.indexOf(OUTBOX_FIELD) : -1;
     const json = fields && index !== -1 && index % 2 === 0 ? fields[index + 1] : undefined;

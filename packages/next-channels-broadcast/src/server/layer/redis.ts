@@ -23,6 +23,7 @@ import { PublishError } from "../../shared/errors.js";
 import { DEFAULT_REDIS_PREFIX, parseRedisUrl } from "./redis-url.js";
 import { RedisConnection, type ConnectionRole } from "./redis-connection.js";
 import type { ChannelLayer, LayerListener, LayerStatusListener } from "./types.js";
+import { getLogger } from "../logger.js";
 
 export { DEFAULT_REDIS_PREFIX, parseRedisUrl } from "./redis-url.js";
 
@@ -95,7 +96,7 @@ export function createRedisLayer(options: RedisLayerOptions): RedisLayer {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 3_000;
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 1_000;
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? getLogger();
 
   const entries = new Map<string, GroupEntry>();
   let closed = false;

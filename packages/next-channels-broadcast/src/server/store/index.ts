@@ -20,6 +20,7 @@ import { readStoreSettings, type StoreSettings } from "./settings.js";
 import { notificationProgress, notificationRevocations, notifications } from "./schema.js";
 import type { NotificationStore, StorableFrame, StoredNotification } from "./types.js";
 import { revocationKey, storedWireText } from "./wire.js";
+import { getLogger } from "../logger.js";
 
 export type { CleanupOptions, InboxAck, NotificationStore, RevocationSubject, SaveOptions, StorableFrame, StoredNotification } from "./types.js";
 export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings.js";
@@ -48,7 +49,7 @@ export interface DrizzleStoreOptions {
 
 /** The operations that reach the database (what `takeTurns` queues). The replay reads are batched
  * first and take their turns per batch (replay-reads.ts). */
-const DATABASE_OPERATIONS = ["save", "saveProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark"] as const satisfies readonly (keyof NotificationStore)[];
+const DATABASE_OPERATIONS = ["save", "saveProgress", "ackInbox", "revoke", "revocations", "deleteExpired", "currentWatermark", "inboxBacklog"] as const satisfies readonly (keyof NotificationStore)[];
 
 /** Key of the advisory lock that orders id allocation (any constant unique to this kit). */
 const ID_ORDER_LOCK_KEY = 4_711_202_605;
@@ -228,12 +229,20 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       return rows + progress + revocations;
     },
 
+    async inboxBacklog(limit) {
+      const rows = await execute(sql`
+        select "group", count(*)::int as "pending" from ${notifications}
+        where "inbox" and "acked_at" is null and "expires_at" > ${clock().toISOString()}::timestamptz
+        group by "group" order by count(*) desc, "group" limit ${Math.max(0, Math.floor(limit))}`);
+      return rows.map((row) => ({ group: String(row.group), pending: Number(row.pending) }));
+    },
+
     async currentWatermark() {
       const [row] = await db.select({ max: sql<string | number | null>`max(${notifications.id})` }).from(notifications);
       return row?.max == null ? 0 : Number(row.max);
     },
 
-    startCleanup({ intervalMs = settings.cleanupIntervalMs, onRun, onError = (error: unknown) => console.error("[notifications] cleanup of expired rows failed", error) } = {}) {
+    startCleanup({ intervalMs = settings.cleanupIntervalMs, onRun, onError = (error: unknown) => getLogger().error("[notifications] cleanup of expired rows failed", error) } = {}) {
       let running = false;
       const timer = setInterval(() => {
         if (running) return; // a slow run is not stacked on

@@ -93,6 +93,11 @@ export interface NotificationStore {
   deleteExpired(now?: Date): Promise<number>;
   /** The largest id stored so far (0 when none): hand it to a page so it can recover what follows. */
   currentWatermark(): Promise<number>;
+  /**
+   * The users with the most pending inbox rows (unacknowledged, unexpired), most first, at most
+   * `limit` of them: what `getStats()` shows. Optional: a store without it reports none.
+   */
+  inboxBacklog?(limit: number): Promise<{ group: string; pending: number }[]>;
   /** Starts deleting expired rows periodically (an unref'd timer). Returns the function that stops it. */
   startCleanup(options?: CleanupOptions): () => void;
   /** Stops every cleanup timer. Does not close the database (it belongs to the app). */
