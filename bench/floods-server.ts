@@ -7,22 +7,35 @@
  * The kit is loaded from `KIT_SRC` (default: this checkout's package sources), so the same
  * benchmark measures an older checkout ("before") and this one ("after").
  *
+ * The connect-storm and idle-capacity benches (issue #10) use it too, on PostgreSQL
+ * (`DATABASE_URL`), with the revocation list a production server has (`REVOCATIONS=1`) and the
+ * Auth.js session cache at a chosen capacity (`AUTH_SESSION_CACHE`, 0 = off).
+ *
  * Env: KIT_SRC, MIGRATIONS (the drizzle folder of a kit from before the package, which had no
- * migrateNotifications), PGLITE_DIR, AUTH_SECRET,
- * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
+ * migrateNotifications), PGLITE_DIR or DATABASE_URL, AUTH_SECRET, REVOCATIONS, AUTH_SESSION_CACHE,
+ * LISTEN_BACKLOG,  * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
  *   POST /seed?users=N&rows=R   R pending inbox rows for each of u1…uN (through store.save)
- *   POST /eld/reset             starts a new event-loop delay histogram
+ *   POST /eld                   starts a new event-loop delay histogram
  *   GET  /eld                   {p50, p99, max} in ms since the last reset, and open sockets
+ *   GET  /memory                {heapUsed, rss, external, arrayBuffers, sockets} after a full GC (run node with --expose-gc)
+ *   POST /profile/start         starts the V8 CPU profiler (main thread, 0.5 ms samples)
+ *   POST /profile/stop?file=F   stops it and writes the profile (.cpuprofile, Chrome DevTools' format) to F
+ *   POST /heap-snapshot?file=F  writes a V8 heap snapshot to F (what an idle socket holds)
  *   GET  /ping                  answers at once: the bench times it to see what a page request waits
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { Session } from "node:inspector/promises";
+import { writeHeapSnapshot } from "node:v8";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { memory } from "./servers/common";
 
 const kit = resolve(process.env.KIT_SRC ?? resolve(import.meta.dirname, "../packages/next-channels-broadcast/src"));
 const { createGateway } = (await import(`${kit}/server/gateway/index.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/gateway");
@@ -31,8 +44,10 @@ const { createMemoryLayer } = (await import(`${kit}/server/layer/memory.ts`)) as
 const { readSettings } = (await import(`${kit}/server/settings.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/settings");
 const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/auth/authjs");
 
-const client = new PGlite(process.env.PGLITE_DIR!);
-const db = drizzle({ client });
+// PostgreSQL when DATABASE_URL is set (the packaged kit only), else PGlite in PGLITE_DIR.
+const postgresClient = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => undefined }) : undefined;
+const client = postgresClient ? undefined : new PGlite(process.env.PGLITE_DIR!);
+const db = postgresClient ? drizzlePostgres({ client: postgresClient }) : drizzle({ client: client! });
 // The package migrates its own ncb_* tables (migrateNotifications); an older checkout's kit had
 // its tables in the app's drizzle/ folder.
 const packaged = existsSync(`${kit}/server/store/migrate.ts`);
@@ -40,12 +55,19 @@ if (packaged) {
   const { migrateNotifications } = (await import(`${kit}/server/store/migrate.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/store/migrate");
   await migrateNotifications(db);
 } else {
-  await migrate(db, { migrationsFolder: process.env.MIGRATIONS! });
+  await migrate(db as ReturnType<typeof drizzle>, { migrationsFolder: process.env.MIGRATIONS! });
 }
 const store = createDrizzleStore(db, { env: {} });
 const settings = readSettings({}, JSON.parse(process.env.SETTINGS ?? "{}") as Record<string, unknown>);
 const layer = createMemoryLayer();
-const gateway = createGateway({ settings, layer, store, authenticate: authjsAuthenticate({ secret: process.env.AUTH_SECRET }), logger: { warn: () => undefined, error: () => undefined } });
+const revocations = process.env.REVOCATIONS === "1" ? (await import(`${kit}/server/auth/revocation.ts`) as typeof import("../packages/next-channels-broadcast/src/server/auth/revocation")).createRevocationList({ store }) : undefined;
+// An older kit has no session cache and ignores the option.
+const sessionCache = process.env.AUTH_SESSION_CACHE === undefined ? {} : { sessionCacheSize: Number(process.env.AUTH_SESSION_CACHE) };
+const authenticate = authjsAuthenticate({ secret: process.env.AUTH_SECRET, ...sessionCache });
+const gateway = createGateway({ settings, layer, store, revocations, authenticate, logger: { warn: () => undefined, error: () => undefined } });
+
+const profiler = new Session();
+profiler.connect();
 
 let histogram = monitorEventLoopDelay({ resolution: 10 });
 histogram.enable();
@@ -63,6 +85,29 @@ const server = createServer((req, res) => {
   }
   if (url.pathname === "/eld") {
     return reply(200, { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), sockets: gateway.connectionCount() });
+  }
+  if (url.pathname === "/profile/start" && req.method === "POST") {
+    void profiler.post("Profiler.enable").then(async () => {
+      await profiler.post("Profiler.setSamplingInterval", { interval: 500 });
+      await profiler.post("Profiler.start");
+      reply(200, {});
+    });
+    return;
+  }
+  if (url.pathname === "/profile/stop" && req.method === "POST") {
+    void profiler.post("Profiler.stop").then(({ profile }) => {
+      writeFileSync(url.searchParams.get("file")!, JSON.stringify(profile));
+      reply(200, {});
+    });
+    return;
+  }
+  if (url.pathname === "/heap-snapshot" && req.method === "POST") {
+    writeHeapSnapshot(url.searchParams.get("file")!);
+    return reply(200, {});
+  }
+  if (url.pathname === "/memory") {
+    void memory().then((usage) => reply(200, { ...usage, sockets: gateway.connectionCount() }));
+    return;
   }
   if (url.pathname === "/seed" && req.method === "POST") {
     const users = Number(url.searchParams.get("users") ?? 0);
@@ -83,7 +128,9 @@ server.on("upgrade", (req, socket, head) => {
   if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
   else socket.destroy();
 });
-server.listen(0, "127.0.0.1", () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
+// LISTEN_BACKLOG: the accept queue (Node's default 511; the kernel caps it at net.core.somaxconn).
+const backlog = process.env.LISTEN_BACKLOG ? Number(process.env.LISTEN_BACKLOG) : undefined;
+server.listen({ port: 0, host: "127.0.0.1", backlog }, () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
 
 process.once("SIGTERM", () => {
   setTimeout(() => process.exit(1), 10_000).unref();
@@ -91,7 +138,7 @@ process.once("SIGTERM", () => {
     await gateway.close();
     server.closeAllConnections();
     server.close();
-    await client.close();
+    await (postgresClient ? postgresClient.end({ timeout: 5 }) : client!.close());
     process.exit(0);
   })();
 });

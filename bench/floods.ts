@@ -18,16 +18,13 @@
  * During each: the server's event-loop delay (`monitorEventLoopDelay`, p50/p99/max) and the
  * worst time a plain HTTP request (`GET /ping`, every 50 ms) waited for its answer.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { encode } from "next-auth/jwt";
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
 import WebSocket from "ws";
+import { http, pinger, sessionCookies, startAuthServer, type AuthServer } from "./lib/auth-server";
+import { HAS_TASKSET, runPinned } from "./lib/proc";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const SECRET = "bench-floods-secret-0123456789-abcdefghijklmnop";
-const COOKIE = "authjs.session-token";
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -40,108 +37,14 @@ const seconds = Number(option("seconds", "10"));
 const ACK_RATE = 15;
 const SOURCES = Array.from({ length: 8 }, (_, index) => `127.0.0.${index + 1}`);
 
-const hasTaskset = spawnSync("taskset", ["-c", "0", "true"], { stdio: "ignore" }).status === 0;
-if (hasTaskset && process.env.FLOODS_PINNED !== "1") {
-  // Clients on core 1, the server on core 0: neither steals the other's time.
-  const child = spawn("taskset", ["-c", "1", process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, FLOODS_PINNED: "1" } });
-  child.once("exit", (code) => process.exit(code ?? 1));
-} else {
-  await main();
-}
+const hasTaskset = HAS_TASKSET;
+// Clients on core 1, the server on core 0: neither steals the other's time.
+runPinned(1, main);
 
-interface Server {
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Where a checkout keeps the kit: the package (this one) or `src/notifications` (before issue #14). */
-function kitLayout(kitRoot: string): { KIT_SRC: string; MIGRATIONS: string } {
-  const pkg = join(kitRoot, "packages/next-channels-broadcast");
-  return existsSync(pkg) ? { KIT_SRC: join(pkg, "src"), MIGRATIONS: join(pkg, "drizzle") } : { KIT_SRC: join(kitRoot, "src/notifications"), MIGRATIONS: join(kitRoot, "drizzle") };
-}
-
-async function startServer(kitRoot: string): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), "ncb-floods-"));
+async function startServer(kitRoot: string): Promise<AuthServer> {
   // FLOODS_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the server's node only.
   const nodeArgs = (process.env.FLOODS_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const command = [resolve(ROOT, "node_modules/.bin/tsx"), ...nodeArgs, resolve(ROOT, "bench/floods-server.ts")];
-  const child: ChildProcess = spawn(hasTaskset ? "taskset" : command[0]!, hasTaskset ? ["-c", "0", ...command] : command.slice(1), {
-    cwd: ROOT,
-    env: { ...process.env, ...kitLayout(kitRoot), PGLITE_DIR: join(dir, "pglite"), AUTH_SECRET: SECRET, NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((done, fail) => {
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (line) done((JSON.parse(line) as { port: number }).port);
-    });
-    child.once("exit", (code) => fail(new Error(`server exited with ${code}`)));
-  });
-  return {
-    port,
-    async stop() {
-      const exited = new Promise<void>((done) => child.once("exit", () => done()));
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * A control request to the bench server (seed, read the event-loop figures). Retried a few
- * times: an overwhelmed server (the older checkout under a flood) may reset a connection, and a
- * control request failing must not throw away a measurement already taken.
- */
-async function http<T>(port: number, method: string, path: string): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
-      return (await response.json()) as T;
-    } catch (error) {
-      if (attempt === 5) throw error;
-      await new Promise((done) => setTimeout(done, 200 * attempt));
-    }
-  }
-}
-
-/**
- * Times `GET /ping` every 50 ms until stopped; answers the worst and p99 wait, and how many
- * requests failed outright (a reset connection is a finding, not a reason to stop measuring).
- */
-function pinger(port: number): { stop(): Promise<{ worst: number; p99: number; n: number; failed: number }> } {
-  const waits: number[] = [];
-  let failed = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await fetch(`http://127.0.0.1:${port}/ping`)
-        .then((response) => response.arrayBuffer())
-        .catch(() => (failed += 1));
-      waits.push(performance.now() - started);
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      const sorted = [...waits].sort((a, b) => a - b);
-      return { worst: Math.round(sorted.at(-1) ?? 0), p99: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0), n: waits.length, failed };
-    },
-  };
-}
-
-async function cookies(count: number): Promise<string[]> {
-  const list: string[] = [];
-  for (let user = 1; user <= count; user++) {
-    const token = await encode({ token: { sub: `u${user}`, name: `u${user}` }, secret: SECRET, salt: COOKIE, maxAge: 3600 });
-    list.push(`${COOKIE}=${token}`);
-  }
-  return list;
+  return startAuthServer({ kitRoot, nodeArgs, core: 0 });
 }
 
 interface Opened {
@@ -242,7 +145,7 @@ async function run(label: string, kitRoot: string, jar: string[]): Promise<{ lab
 
 async function main(): Promise<void> {
   console.log(`floods: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${hasTaskset ? "server on core 0, clients on core 1" : "unpinned (no taskset)"}`);
-  const jar = await cookies(Math.max(ackSockets, handshakes));
+  const jar = await sessionCookies(Math.max(ackSockets, handshakes));
   const results = [];
   if (before) results.push(await run("before", before, jar));
   results.push(await run("after", ROOT, jar));

@@ -153,3 +153,31 @@ export async function startRedis(core: number): Promise<RedisServer> {
     },
   };
 }
+
+/**
+ * Runs `main` in this process pinned to `core`: re-executes the script under `taskset -c core`
+ * once (when taskset exists), so the bench's own work (its HTTP probe, its bookkeeping) never
+ * runs on the server's core.
+ *
+ * @example
+ * runPinned(1, main);
+ */
+export function runPinned(core: number, main: () => Promise<void>): void {
+  if (HAS_TASKSET && process.env.BENCH_PINNED !== "1") {
+    const child = spawn("taskset", ["-c", String(core), process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, BENCH_PINNED: "1" } });
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+    child.once("exit", (code) => process.exit(code ?? 1));
+    return;
+  }
+  main().then(
+    () => {
+      killAllNow();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error("[bench] failed:", error);
+      killAllNow();
+      process.exit(1);
+    },
+  );
+}

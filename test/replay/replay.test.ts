@@ -256,7 +256,7 @@ describe("progress", () => {
 
 describe("retention", () => {
   it("expired inbox rows are deleted by the periodic cleanup and never replayed", async () => {
-    const s = await start({ storeSettings: { inboxRetentionMs: 7 * DAY } });
+    const s = await start({ storeSettings: { inboxRetentionMs: 7 * DAY, centerRetentionMs: 7 * DAY } });
     await api.sendToUser("alice", "a week ago");
     now += 7 * DAY + 1;
     await api.sendToUser("alice", "today");

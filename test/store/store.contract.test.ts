@@ -344,6 +344,78 @@ function storeContract(open: () => Promise<TestDatabase>): void {
     });
   });
 
+  describe("notification center", () => {
+    async function seed(store: NotificationStore, group: string, count: number): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++) ids.push(await store.save(group, message(`${group} #${i}`), { inbox: true }));
+      return ids;
+    }
+    const textsOf = (rows: { frame: string }[]) => rows.map((row) => (JSON.parse(row.frame) as { text: string }).text);
+
+    it("lists a user's messages newest first, page by page, with states; other users, redirects and broadcasts are not in it", async () => {
+      const store = makeStore();
+      const center = store.center!;
+      const ids = await seed(store, "user:alice", 5);
+      await seed(store, "user:bob", 2);
+      await store.save("user:alice", { type: "redirect", url: "/x" }, { inbox: true });
+      await store.save("all", message("broadcast"), { inbox: false });
+      const first = await center.list("user:alice", { filter: "all", limit: 3 });
+      expect(textsOf(first)).toEqual(["user:alice #4", "user:alice #3", "user:alice #2"]);
+      const second = await center.list("user:alice", { filter: "all", limit: 3, beforeId: first.at(-1)!.id });
+      expect(textsOf(second)).toEqual(["user:alice #1", "user:alice #0"]);
+      expect(first[0]).toMatchObject({ id: ids[4], seenAt: null, readAt: null, archivedAt: null });
+      expect(first[0]!.createdAt.getTime()).toBe(now);
+      expect(await center.countUnread("user:alice")).toBe(5);
+      expect(await center.countUnread("user:bob")).toBe(2);
+    });
+
+    it("read, unread, seen, archived: one user's rows only, all or nothing, and the count follows", async () => {
+      const store = makeStore();
+      const center = store.center!;
+      const [a0, a1, a2] = await seed(store, "user:alice", 3);
+      const [b0] = await seed(store, "user:bob", 1);
+      expect(await center.mark("user:alice", [a0!, a1!], "read")).toEqual({ changed: 2, missing: [] });
+      expect(await center.countUnread("user:alice")).toBe(1);
+      const read = await center.list("user:alice", { filter: "all", limit: 10 });
+      expect(read.find((row) => row.id === a0)).toMatchObject({ readAt: new Date(now), seenAt: new Date(now) });
+      expect(textsOf(await center.list("user:alice", { filter: "unread", limit: 10 }))).toEqual(["user:alice #2"]);
+
+      // Bob's id among alice's: nothing changes, and it is named.
+      expect(await center.mark("user:alice", [a2!, b0!], "read")).toEqual({ changed: 0, missing: [b0] });
+      expect(await center.countUnread("user:alice")).toBe(1);
+      expect(await center.countUnread("user:bob")).toBe(1);
+      expect(await center.mark("user:alice", [999_999], "archived")).toEqual({ changed: 0, missing: [999_999] });
+
+      expect(await center.mark("user:alice", [a0!], "unread")).toEqual({ changed: 1, missing: [] });
+      expect(await center.countUnread("user:alice")).toBe(2);
+      expect(await center.mark("user:alice", [a2!], "archived")).toEqual({ changed: 1, missing: [] });
+      expect(textsOf(await center.list("user:alice", { filter: "archived", limit: 10 }))).toEqual(["user:alice #2"]);
+      expect(textsOf(await center.list("user:alice", { filter: "all", limit: 10 }))).toEqual(["user:alice #1", "user:alice #0"]);
+      expect(await center.countUnread("user:alice")).toBe(1);
+      expect(await center.mark("user:alice", "all", "read")).toEqual({ changed: 3, missing: [] });
+      expect(await center.countUnread("user:alice")).toBe(0);
+      expect(await center.countUnread("user:bob")).toBe(1);
+      // Seen is not read; a delivery ack is neither.
+      const [c0] = await seed(store, "user:carol", 1);
+      await store.ackInbox([{ group: "user:carol", id: c0! }]);
+      expect(await center.mark("user:carol", [c0!], "seen")).toEqual({ changed: 1, missing: [] });
+      expect(await center.countUnread("user:carol")).toBe(1);
+    });
+
+    it("keeps messages for the center's retention, past the inbox's, then the cleanup deletes them", async () => {
+      const store = makeStore({ inboxRetentionMs: DAY, centerRetentionMs: 10 * DAY });
+      const center = store.center!;
+      await seed(store, "user:alice", 1);
+      now += 2 * DAY;
+      expect(await store.pendingInbox("user:alice")).toEqual([]); // no longer replayed…
+      expect(await store.deleteExpired()).toBe(0); // …but kept…
+      expect(await center.countUnread("user:alice")).toBe(1); // …and still in the center
+      now += 9 * DAY;
+      expect(await center.countUnread("user:alice")).toBe(0);
+      expect(await store.deleteExpired()).toBe(1);
+    });
+  });
+
   describe("missedSince", () => {
     it("returns only rows after afterId, of the given groups, in id order", async () => {
       const store = makeStore();
@@ -413,7 +485,7 @@ function storeContract(open: () => Promise<TestDatabase>): void {
 
   describe("deleteExpired", () => {
     it("removes expired rows only", async () => {
-      const store = makeStore({ inboxRetentionMs: DAY, recoveryWindowMs: 2 * MINUTE });
+      const store = makeStore({ inboxRetentionMs: DAY, recoveryWindowMs: 2 * MINUTE, centerRetentionMs: DAY }) // the center keeps them no longer than the inbox;
       const oldInbox = await store.save("user:alice", message("old inbox"), { inbox: true });
       await store.save("all", message("old broadcast"), { inbox: false });
       await store.saveProgress("job-old", progress("job-old", "100%"));

@@ -37,6 +37,25 @@ export {
   MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "./send.js";
 export type { Payload, EventPayload, RefreshPayload, RefreshOptions, SendOptions, SendResult, Level, MessageOptions, ObjectRef, Target, UserRef, SendApi } from "./send.js";
+export {
+  listNotifications,
+  countUnread,
+  markRead,
+  markUnread,
+  markSeen,
+  archive,
+  unarchive,
+  createCenterApi,
+  CENTER_EVENT,
+  type CenterApi,
+  type CenterItem,
+  type CenterPage,
+  type CenterChangeResult,
+  type CenterEventData,
+  type CenterChange,
+  type CenterFilter,
+  type ListNotificationsOptions,
+} from "./center.js";
 export { getStats, type NotificationStats, type GetStatsOptions, type RecentSend } from "./stats.js";
 export { createEventEmitter, type EmitOptions, type EventEmitter } from "./events.js";
 export { defineEvents, type EventDefinitions, type EventData, type EventInput, type EventName } from "../shared/events.js";
@@ -75,6 +94,7 @@ export {
   PublishError,
   StoreError,
   IdempotencyConflictError,
+  UnknownNotificationError,
   type NotificationErrorCode,
 } from "../shared/errors.js";
 export { MissingDependencyError } from "./optional.js";

@@ -21,6 +21,7 @@ import { createPublishHandler, type PublishHandler, type PublishHandlerOptions }
 import { createMemoryLayer } from "./layer/memory.js";
 import type { ChannelLayer } from "./layer/types.js";
 import { closeRuntime, getRuntime, type NotificationsRuntime } from "./runtime.js";
+import { createCenterApi, type CenterApi } from "./center.js";
 import { createSendApi, type SendApi } from "./send.js";
 import { isSessionRevokedWith, reauthenticateUserWith, revokeSessionWith, revokeUserSessionsWith, type RevokeOptions } from "./sessions.js";
 import { readSettings, type NotificationSettings } from "./settings.js";
@@ -45,7 +46,7 @@ export interface CreateNotificationsOptions {
 }
 
 /** One instance: what it sends with, and every function bound to it. */
-export interface Notifications extends SendApi {
+export interface Notifications extends SendApi, CenterApi {
   /** Settings, layer, store, revocations and gateway hooks of this instance (read per call for the default instance). */
   readonly runtime: NotificationsRuntime;
   /** What `<NotificationsProvider>` needs. @example const { path, anonymousEnabled } = notifications.getClientSettings(); */
@@ -80,6 +81,7 @@ export interface Notifications extends SendApi {
 export function bindNotifications(runtimeOf: () => NotificationsRuntime, close: () => Promise<void>): Notifications {
   return {
     ...createSendApi(runtimeOf),
+    ...createCenterApi(runtimeOf),
     get runtime() {
       return runtimeOf();
     },

@@ -11,6 +11,8 @@ export type NotificationErrorCode =
   | "INVALID_CHANNEL"
   | "INVALID_USER"
   | "INVALID_EVENT"
+  | "INVALID_CURSOR"
+  | "UNKNOWN_NOTIFICATION"
   | "INVALID_SETTING"
   | "PUBLISH_FAILED"
   | "STORE_FAILED"
@@ -75,5 +77,18 @@ export class IdempotencyConflictError extends NotificationError {
       `Idempotency key ${JSON.stringify(key)} already names notification ${existingId} with different content; use a new key for a different send.`,
     );
     this.existingId = existingId;
+  }
+}
+
+/**
+ * A notification-center call named notifications that are not the user's (someone else's, deleted,
+ * or never stored). Nothing was changed; `ids` lists them.
+ */
+export class UnknownNotificationError extends NotificationError {
+  readonly ids: number[];
+
+  constructor(ids: number[]) {
+    super("UNKNOWN_NOTIFICATION", `No such notification for this user: ${ids.join(", ")}. Nothing was changed.`);
+    this.ids = ids;
   }
 }

@@ -15,6 +15,7 @@ import { and, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { IdempotencyConflictError } from "../../shared/errors.js";
 import { createTurnQueue, runsInProcess, takeTurns, type TurnQueue } from "./in-process-queue.js";
+import { createCenterStore } from "./center.js";
 import { createReplayReads } from "./replay-reads.js";
 import { readStoreSettings, type StoreSettings } from "./settings.js";
 import { notificationProgress, notificationRevocations, notifications } from "./schema.js";
@@ -22,6 +23,7 @@ import type { NotificationStore, StorableFrame, StoredNotification } from "./typ
 import { revocationKey, storedWireText } from "./wire.js";
 import { getLogger } from "../logger.js";
 
+export type { CenterStore, CenterRow, CenterFilter, CenterChange } from "./center.js";
 export type { CleanupOptions, InboxAck, NotificationStore, RevocationSubject, SaveOptions, StorableFrame, StoredNotification } from "./types.js";
 export { readStoreSettings, DEFAULT_STORE_SETTINGS, STORE_SETTING_ENV_NAMES, type StoreSettings } from "./settings.js";
 export { notifications, notificationProgress, notificationRevocations } from "./schema.js";
@@ -95,6 +97,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
   const inProcess = options.takeTurns ?? runsInProcess(db);
   const inTurn: TurnQueue = inProcess ? createTurnQueue() : (operation) => operation();
   const replayReads = createReplayReads({ execute, clock, settings, toStored, inTurn });
+  const center = createCenterStore({ execute: (query) => inTurn(() => execute(query)), clock });
 
   async function deleteInBatches(table: "notifications" | "progress" | "revocations", cutoff: Date): Promise<number> {
     let total = 0;
@@ -105,7 +108,8 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
         table === "notifications"
           ? sql`with doomed as (
                   delete from ${notifications} where "id" in (
-                    select "id" from ${notifications} where "expires_at" <= ${before} limit ${limit})
+                    select "id" from ${notifications}
+                    where "expires_at" <= ${before} and ("keep_until" is null or "keep_until" <= ${before}) limit ${limit})
                   returning 1)
                 select count(*)::int as "deleted" from doomed`
           : table === "progress"
@@ -132,6 +136,8 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
     async save(group, frame, { inbox, idempotencyKey = null }) {
       const now = clock();
       const expiresAt = new Date(now.getTime() + (inbox ? settings.inboxRetentionMs : settings.recoveryWindowMs));
+      // A user's message also lives in their notification center, for a retention of its own.
+      const keepUntil = inbox && frame.type === "message" ? new Date(Math.max(expiresAt.getTime(), now.getTime() + settings.centerRetentionMs)).toISOString() : null;
       const { id: _ignored, ...withoutId } = frame as StorableFrame & { id?: unknown };
       const content = JSON.stringify(withoutId);
       const key = idempotencyKey ?? null;
@@ -143,9 +149,9 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
         // the same key waits for that lock, then sees the committed row and inserts nothing.
         const [row] = await execute(sql`
           with ordered as materialized (select pg_advisory_xact_lock(${sql.raw(String(ID_ORDER_LOCK_KEY))}))
-          insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at", "idempotency_key")
+          insert into ${notifications} ("group", "kind", "frame", "inbox", "created_at", "expires_at", "idempotency_key", "keep_until")
           select ${group}::text, ${frame.type}::text, ${content}::text, ${inbox}::boolean,
-                 ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz, ${key}::text
+                 ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz, ${key}::text, ${keepUntil}::timestamptz
           from ordered
           on conflict ("group", "kind", "idempotency_key") where "idempotency_key" is not null do nothing
           returning "id"`);
@@ -181,6 +187,7 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
     },
 
     ...replayReads,
+    center,
 
     async ackInbox(acks) {
       const valid = acks.filter((ack) => isId(ack.id) && typeof ack.group === "string");

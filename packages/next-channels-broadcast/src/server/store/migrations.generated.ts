@@ -16,5 +16,17 @@ export const NOTIFICATIONS_MIGRATIONS: readonly { tag: string; folderMillis: num
       "\nCREATE INDEX \"ncb_notifications_expires_at_idx\" ON \"ncb_notifications\" USING btree (\"expires_at\");",
       "\nCREATE UNIQUE INDEX \"ncb_notifications_idempotency_scope_idx\" ON \"ncb_notifications\" USING btree (\"group\",\"kind\",\"idempotency_key\") WHERE \"ncb_notifications\".\"idempotency_key\" is not null;"
     ]
+  },
+  {
+    "tag": "0001_notification_center",
+    "folderMillis": 1796189363938,
+    "hash": "84d19c03c4e8991b7176f06513efe8b6b19893dca8b3b656685810b449f811c7",
+    "sql": [
+      "ALTER TABLE \"ncb_notifications\" ADD COLUMN \"seen_at\" timestamp with time zone;",
+      "\nALTER TABLE \"ncb_notifications\" ADD COLUMN \"read_at\" timestamp with time zone;",
+      "\nALTER TABLE \"ncb_notifications\" ADD COLUMN \"archived_at\" timestamp with time zone;",
+      "\nALTER TABLE \"ncb_notifications\" ADD COLUMN \"keep_until\" timestamp with time zone;",
+      "\nCREATE INDEX \"ncb_notifications_center_idx\" ON \"ncb_notifications\" USING btree (\"group\",\"id\") WHERE \"ncb_notifications\".\"inbox\" and \"ncb_notifications\".\"kind\" = 'message';"
+    ]
   }
 ];

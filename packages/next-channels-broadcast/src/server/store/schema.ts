@@ -33,12 +33,24 @@ export const notifications = pgTable(
      * differs). The key lives as long as its row (deleted with it at expiry).
      */
     idempotencyKey: text("idempotency_key"),
+    /**
+     * Notification center (a user's messages only): when one of their tabs showed it in a list,
+     * when they read it, when they archived it. A person's actions, distinct from `ackedAt`
+     * (delivery to a tab).
+     */
+    seenAt: timestamp("seen_at", { withTimezone: true, mode: "date" }),
+    readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
+    archivedAt: timestamp("archived_at", { withTimezone: true, mode: "date" }),
+    /** Until when the notification center keeps it (`NOTIFICATIONS_CENTER_RETENTION_MS`); the cleanup deletes a row once this and `expiresAt` have passed. */
+    keepUntil: timestamp("keep_until", { withTimezone: true, mode: "date" }),
   },
   (table) => [
     // Recovery after reconnect: WHERE group = ANY(...) AND NOT inbox AND id > $lastId.
     index("ncb_notifications_recovery_idx").on(table.group, table.id).where(sql`not ${table.inbox}`),
     // Pending inbox at connect: WHERE group = $userGroup AND inbox AND acked_at IS NULL, oldest first.
     index("ncb_notifications_inbox_pending_idx").on(table.group, table.id).where(sql`${table.inbox} and ${table.ackedAt} is null`),
+    // Notification center: a user's messages, newest first (list, unread count).
+    index("ncb_notifications_center_idx").on(table.group, table.id).where(sql`${table.inbox} and ${table.kind} = 'message'`),
     // Periodic cleanup: WHERE expires_at <= now.
     index("ncb_notifications_expires_at_idx").on(table.expiresAt),
     // Idempotent saves, a key scoped to its recipient and kind:

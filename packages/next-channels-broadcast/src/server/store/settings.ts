@@ -28,6 +28,12 @@ export interface StoreSettings {
    * connect). `NOTIFICATIONS_REPLAY_TIMEOUT_MS`, default 5 seconds.
    */
   replayTimeoutMs: number;
+  /**
+   * How long a user's message stays in their notification center (read or not), counted from when
+   * it was sent; separate from the inbox's replay (`inboxRetentionMs`). `NOTIFICATIONS_CENTER_RETENTION_MS`,
+   * default 30 days.
+   */
+  centerRetentionMs: number;
 }
 
 export const DEFAULT_STORE_SETTINGS: StoreSettings = {
@@ -37,6 +43,7 @@ export const DEFAULT_STORE_SETTINGS: StoreSettings = {
   inboxReplayMax: 100,
   cleanupIntervalMs: 5 * MINUTE,
   replayTimeoutMs: 5 * SECOND,
+  centerRetentionMs: 30 * DAY,
 };
 
 export const STORE_SETTING_ENV_NAMES: { readonly [K in keyof StoreSettings]: string } = {
@@ -46,6 +53,7 @@ export const STORE_SETTING_ENV_NAMES: { readonly [K in keyof StoreSettings]: str
   inboxReplayMax: "NOTIFICATIONS_INBOX_REPLAY_MAX",
   cleanupIntervalMs: "NOTIFICATIONS_CLEANUP_INTERVAL_MS",
   replayTimeoutMs: "NOTIFICATIONS_REPLAY_TIMEOUT_MS",
+  centerRetentionMs: "NOTIFICATIONS_CENTER_RETENTION_MS",
 };
 
 const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max: number] } = {
@@ -55,6 +63,7 @@ const BOUNDS: { readonly [K in keyof StoreSettings]: readonly [min: number, max:
   inboxReplayMax: [1, 10_000],
   cleanupIntervalMs: [SECOND, DAY],
   replayTimeoutMs: [1, MINUTE],
+  centerRetentionMs: [SECOND, 3 * 366 * DAY],
 };
 
 

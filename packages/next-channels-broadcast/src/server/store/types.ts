@@ -3,6 +3,7 @@
  * on PGlite or PostgreSQL; tests or other backends can implement it too.
  */
 import type { EventFrame, MessageFrame, ProgressFrame, RedirectFrame, RefreshFrame } from "../../shared/protocol.js";
+import type { CenterStore } from "./center.js";
 import type { StoreSettings } from "./settings.js";
 
 /** A message or redirect frame as it is stored: without its id. */
@@ -98,6 +99,8 @@ export interface NotificationStore {
    * `limit` of them: what `getStats()` shows. Optional: a store without it reports none.
    */
   inboxBacklog?(limit: number): Promise<{ group: string; pending: number }[]>;
+  /** The notification center's queries (a user's messages and their states). Optional: without it the center API throws `StoreError`. */
+  center?: CenterStore;
   /** Starts deleting expired rows periodically (an unref'd timer). Returns the function that stops it. */
   startCleanup(options?: CleanupOptions): () => void;
   /** Stops every cleanup timer. Does not close the database (it belongs to the app). */

@@ -1,0 +1,160 @@
+/**
+ * Connect-storm benchmark (issue #10): every socket of a server reconnecting at once.
+ *
+ *   npm run bench:storm                      # 10,000 sockets (1,000 users × 10), 2 rounds, all targets
+ *   npm run bench:storm -- --quick           # smoke run: 1,000 sockets (100 users × 10)
+ *   npm run bench:storm -- --profile         # also CPU-profiles our gateway during each storm
+ *   npm run bench:storm -- --sockets 10000 --per-user 10 --rounds 2 --targets gateway,raw-ws
+ *   npm run bench:storm -- --backlog 4096    # the servers' listen queue (Node's default: 511)
+ *
+ * One server process pinned to core 0 (targets: `gateway` — our gateway as production runs it:
+ * real Auth.js cookies, PostgreSQL store with one pending inbox row per user, revocation list,
+ * session cache on; `gateway-nocache` — the same with the session cache off; `raw-ws` — a bare
+ * `ws` server), the clients (bench/storm-client.ts) and this process on core 1. All sockets are
+ * opened in the same tick from 16 loopback source addresses, 10 per user (one browser's tabs).
+ *
+ * Per storm: time until every socket has its `hello` (raw ws: is open), handshakes per second
+ * (sockets ÷ that time), per-socket time to hello (p50/p99/max), the worst wait of a plain
+ * HTTP request to the same process (`GET /ping` every 50 ms), the server's event-loop delay, and
+ * the server process's CPU time per handshake (all threads; steadier than wall time on a shared
+ * machine), and the machine's listen-queue overflows (TcpExtListenOverflows: a SYN dropped
+ * because the accept queue was full; its client retries 1 s later, then 3 s, …). Round 1 is a cold process (a restart: everyone reconnects), round 2 the same sockets
+ * again on the warm process (a network blip). Raw JSON goes to bench/results/storm-<date>.json;
+ * profiles (`--profile`) to bench/results/storm-<date>/, their shares printed (profile-shares.ts).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { startPostgresServer } from "../test/helpers/postgres-server";
+import { pinger, type PingResult, http } from "./lib/auth-server";
+import { sampleCpu } from "./lib/cpu";
+import { ROOT, runPinned, startNode } from "./lib/proc";
+import { profileShares, formatShares } from "./lib/profile-shares";
+import { drained, startTarget, type TargetId } from "./lib/targets";
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
+const quick = process.argv.includes("--quick");
+const profile = process.argv.includes("--profile");
+const sockets = Number(option("sockets", quick ? "1000" : "10000"));
+const perUser = Number(option("per-user", "10"));
+const rounds = Number(option("rounds", "2"));
+const targets = option("targets", "gateway-nocache,gateway,raw-ws").split(",") as TargetId[];
+const backlog = process.argv.includes("--backlog") ? Number(option("backlog", "511")) : undefined;
+const SOURCES = 16;
+const users = Math.ceil(sockets / perUser);
+
+interface Storm {
+  target: TargetId;
+  round: number;
+  ok: number;
+  failed: number;
+  allMs: number;
+  handshakesPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  http: PingResult;
+  eventLoop?: { p50: number; p99: number; max: number };
+  /** Server process CPU (user + system, all threads) per handshake, ms. */
+  cpuMsPerHandshake: number;
+  /** SYNs the kernel dropped meanwhile because an accept queue was full (whole machine). */
+  listenOverflows: number;
+  errors: string[];
+  profile?: string;
+}
+
+/** The machine's TcpExtListenOverflows counter (0 when /proc/net/netstat cannot be read). */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+    const names = lines.find((line) => line.startsWith("TcpExt:"))?.split(" ") ?? [];
+    const values = lines.filter((line) => line.startsWith("TcpExt:"))[1]?.split(" ") ?? [];
+    return Number(values[names.indexOf("ListenOverflows")] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
+  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog ?? "511 (Node's default)"}`);
+  const profileDir = join(ROOT, "bench/results", `storm-${stamp}`);
+  if (profile) mkdirSync(profileDir, { recursive: true });
+  const pg = await startPostgresServer("bench_storm");
+  const { proc: client } = await startNode("storm-client", 1, "bench/storm-client.ts", []);
+  const results: Storm[] = [];
+  let seeded = false;
+  try {
+    for (const id of targets) {
+      const target = await startTarget(id, pg.url, { backlog });
+      try {
+        if (target.hello && !seeded) {
+          await http(target.port, "POST", `/seed?users=${users}&rows=1`);
+          seeded = true;
+        }
+        for (let round = 1; round <= rounds; round++) {
+          await target.eventLoop?.();
+          if (profile) await target.profile?.start();
+          const cpu = sampleCpu([target.pid]);
+          const overflowsBefore = listenOverflows();
+          const ping = pinger(target.port);
+          const opened = await client.rpc.call<Omit<Storm, "target" | "round" | "http" | "cpuMsPerHandshake" | "handshakesPerSecond">>(
+            "open",
+            { url: target.url, count: sockets, first: 0, users, sources: SOURCES, hello: target.hello },
+            600_000,
+          );
+          const httpWaits = await ping.stop();
+          const overflows = listenOverflows() - overflowsBefore;
+          const cpuMs = ((sampleCpu([target.pid]).ours.get(target.pid) ?? 0) - (cpu.ours.get(target.pid) ?? 0)) * 10;
+          const file = profile && target.profile ? join(profileDir, `${id}-round${round}.cpuprofile`) : undefined;
+          if (file) await target.profile!.stop(file);
+          const storm: Storm = {
+            target: id,
+            round,
+            ...opened,
+            handshakesPerSecond: Math.round(opened.ok / (opened.allMs / 1000)),
+            http: httpWaits,
+            eventLoop: await target.eventLoop?.(),
+            cpuMsPerHandshake: cpuMs / Math.max(1, opened.ok),
+            listenOverflows: overflows,
+            profile: file,
+          };
+          results.push(storm);
+          console.log(
+            `${target.label}, round ${round}: ${storm.ok} hello / ${storm.failed} failed in ${Math.round(storm.allMs)} ms = ${storm.handshakesPerSecond}/s; ` +
+              `per socket p50 ${Math.round(storm.p50)} / p99 ${Math.round(storm.p99)} ms; worst HTTP ${storm.http.worst} ms (${storm.http.failed} failed); ` +
+              `server CPU ${storm.cpuMsPerHandshake.toFixed(3)} ms/handshake; listen overflows ${storm.listenOverflows}${storm.eventLoop ? `; event loop p99 ${storm.eventLoop.p99} / max ${storm.eventLoop.max} ms` : ""}${storm.errors.length ? `; errors: ${storm.errors.join(", ")}` : ""}`,
+          );
+          if (file) console.log(formatShares(profileShares(file)));
+          await client.rpc.call("close");
+          await drained(target);
+        }
+      } finally {
+        await target.stop();
+      }
+    }
+  } finally {
+    await client.stop();
+    await pg.stop();
+  }
+  const raw = results.filter((storm) => storm.target === "raw-ws");
+  console.log("\n| target | round | all hello | handshakes/s | ×raw | p50 / p99 per socket | worst HTTP wait | server CPU per handshake | ×raw | listen overflows |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const storm of results) {
+    const base = raw.find((candidate) => candidate.round === storm.round);
+    const ratio = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}×` : "–");
+    console.log(
+      `| ${storm.target} | ${storm.round} | ${(storm.allMs / 1000).toFixed(2)} s | ${storm.handshakesPerSecond} | ${ratio(storm.handshakesPerSecond, base?.handshakesPerSecond)} | ${Math.round(storm.p50)} / ${Math.round(storm.p99)} ms | ${storm.http.worst} ms | ${storm.cpuMsPerHandshake.toFixed(3)} ms | ${ratio(storm.cpuMsPerHandshake, base?.cpuMsPerHandshake)} | ${storm.listenOverflows} |`,
+    );
+  }
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  const out = join(ROOT, "bench/results", `storm-${stamp}.json`);
+  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), sockets, users, perUser, sources: SOURCES, rounds, backlog: backlog ?? "511 (Node's default)", results }, null, 2));
+  console.log(`\nraw figures: ${out}; load at the end ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+}
+
+runPinned(1, main);
