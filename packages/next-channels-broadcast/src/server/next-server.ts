@@ -31,6 +31,9 @@ import { readSettings, type NotificationSettings } from "./settings.js";
 import type { NotificationStore } from "./store/types.js";
 import { createLogger, getLogger, setLogger, type NotificationsLogger } from "./logger.js";
 
+/** Pending connections the listening socket queues (see the listen call). */
+const LISTEN_BACKLOG = 4_096;
+
 export interface StartOptions {
   /** Development mode (hot reload). Default: `NODE_ENV !== "production"`. */
   dev?: boolean;
@@ -160,7 +163,7 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
   if (metrics) runtime.onPublished = metrics.sends.published;
   const gateway = createGateway({
     notifications: { runtime },
-    authenticate: runtime.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0 }),
+    authenticate: runtime.authenticate ?? authjsAuthenticate({ trustProxy: settings.trustedProxies > 0, sessionCacheSize: settings.sessionCacheSize }),
     onAck: options.onAck,
     presence: options.presence,
     observer: metrics?.observer,
@@ -190,7 +193,10 @@ export async function startNotificationsServer(options: StartOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, hostname, () => {
+    // A deploy's reconnect storm opens thousands of connections at once; Node's default queue of
+    // 511 pending connections overflowed (bench/README.md: a third of 1,000 attempts dropped, each
+    // retried a second later). The kernel caps it at net.core.somaxconn.
+    server.listen({ port, host: hostname, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

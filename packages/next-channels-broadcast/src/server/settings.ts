@@ -87,6 +87,11 @@ export interface NotificationSettings {
    * once. `NOTIFICATIONS_DRAIN_WINDOW_MS`, default 2000.
    */
   drainWindowMs: number;
+  /**
+   * Decoded Auth.js sessions kept so a cookie is decrypted once per token lifetime, not at every
+   * handshake (0 = no cache). `NOTIFICATIONS_SESSION_CACHE_SIZE`, default 10000.
+   */
+  sessionCacheSize: number;
   /** Least severe level the kit logs: debug, info, warn, error or silent. `NOTIFICATIONS_LOG_LEVEL`, default `info`. */
   logLevel: LogLevel;
   /** `text` (the console) or `json` (one object per line). `NOTIFICATIONS_LOG_FORMAT`, default `text`. */
@@ -135,6 +140,7 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   livenessPath: "/livez",
   readinessPath: "/readyz",
   drainWindowMs: 2_000,
+  sessionCacheSize: 10_000,
   logLevel: "info",
   logFormat: "text",
   processId: "",
@@ -173,6 +179,7 @@ export const SETTING_ENV_NAMES: { readonly [K in keyof NotificationSettings]: st
   livenessPath: "NOTIFICATIONS_LIVENESS_PATH",
   readinessPath: "NOTIFICATIONS_READINESS_PATH",
   drainWindowMs: "NOTIFICATIONS_DRAIN_WINDOW_MS",
+  sessionCacheSize: "NOTIFICATIONS_SESSION_CACHE_SIZE",
   logLevel: "NOTIFICATIONS_LOG_LEVEL",
   logFormat: "NOTIFICATIONS_LOG_FORMAT",
   processId: "NOTIFICATIONS_PROCESS_ID",
@@ -305,6 +312,7 @@ const PARSERS: { [K in keyof NotificationSettings]: Parser<K> } = {
   livenessPath: parseOptionalPathSetting,
   readinessPath: parseOptionalPathSetting,
   drainWindowMs: (name, raw) => parseIntegerSetting(name, raw, 0, 600_000),
+  sessionCacheSize: (name, raw) => parseIntegerSetting(name, raw, 0, 10_000_000),
   logLevel: (name, raw) => parseChoice(name, raw, LOG_LEVELS),
   logFormat: (name, raw) => parseChoice(name, raw, LOG_FORMATS),
   processId: parseProcessId,
