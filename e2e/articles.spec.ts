@@ -2,40 +2,21 @@
  * Per-page channels in a real browser: each article page holds its article's channel on the
  * layout's one socket while it is on screen, so a comment reaches exactly that article's readers.
  */
-import { expect, test, type BrowserContext } from "@playwright/test";
-import { startAppServer, type AppServer } from "./support/app-server";
+import { expect, test } from "@playwright/test";
+import { appServerPerFile } from "./support/per-file";
 import { expectConnected, expectLive, postComment, recordSockets, signIn, toasts } from "./support/pages";
 
 const WELCOME = "Welcome to next-channels-broadcast"; // article 1 (seeded)
 
-let app: AppServer;
-let contexts: BrowserContext[] = [];
-
-test.beforeAll(async () => {
-  test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
-  app = await startAppServer({ users: ["alice", "bob", "carol"] });
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
-test.afterEach(async () => {
-  await Promise.all(contexts.map((context) => context.close()));
-  contexts = [];
-});
-
-async function newContext(browser: import("@playwright/test").Browser): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  return context;
-}
+const file = appServerPerFile({ users: ["alice", "bob", "carol"] });
 
 test("a comment reaches both readers of the article and not the reader of another article", async ({ browser }) => {
-  const alice = await signIn(await newContext(browser), app.url, "alice");
-  const bob = await signIn(await newContext(browser), app.url, "bob");
-  const carol = await signIn(await newContext(browser), app.url, "carol");
-  await alice.goto(`${app.url}/articles/1`);
-  await bob.goto(`${app.url}/articles/1`);
-  await carol.goto(`${app.url}/articles/2`);
+  const alice = await signIn(await file.newContext(browser), file.app.url, "alice");
+  const bob = await signIn(await file.newContext(browser), file.app.url, "bob");
+  const carol = await signIn(await file.newContext(browser), file.app.url, "carol");
+  await alice.goto(`${file.app.url}/articles/1`);
+  await bob.goto(`${file.app.url}/articles/1`);
+  await carol.goto(`${file.app.url}/articles/2`);
   await expectLive(alice, "articles-1");
   await expectLive(bob, "articles-1");
   await expectLive(carol, "articles-2");
@@ -60,20 +41,20 @@ test("a comment reaches both readers of the article and not the reader of anothe
 });
 
 test("commenting needs a session", async ({ browser }) => {
-  const anon = await (await newContext(browser)).newPage();
-  await anon.goto(`${app.url}/articles/1`);
+  const anon = await (await file.newContext(browser)).newPage();
+  await anon.goto(`${file.app.url}/articles/1`);
   await expect(anon.getByTestId("comment-signin-prompt")).toBeVisible();
   await expect(anon.getByTestId("comment-form")).toHaveCount(0);
 });
 
 test("a client-side navigation to another article swaps the channel on the same websocket", async ({ browser }) => {
-  const context = await newContext(browser);
-  const reader = await signIn(context, app.url, "alice");
-  const bob = await signIn(await newContext(browser), app.url, "bob");
-  await bob.goto(`${app.url}/articles/1`);
+  const context = await file.newContext(browser);
+  const reader = await signIn(context, file.app.url, "alice");
+  const bob = await signIn(await file.newContext(browser), file.app.url, "bob");
+  await bob.goto(`${file.app.url}/articles/1`);
 
   const sockets = recordSockets(reader);
-  await reader.goto(`${app.url}/articles/1`);
+  await reader.goto(`${file.app.url}/articles/1`);
   await expectConnected(reader);
   await expectLive(reader, "articles-1");
 
@@ -81,7 +62,7 @@ test("a client-side navigation to another article swaps the channel on the same 
   await expect(toasts(reader, "first on one")).toBeVisible();
 
   await reader.getByTestId("article-link-2").click();
-  await expect(reader).toHaveURL(`${app.url}/articles/2`);
+  await expect(reader).toHaveURL(`${file.app.url}/articles/2`);
   await expectLive(reader, "articles-2");
   // Article 1's channel was released, not merely joined by article 2's.
   await expect(reader.getByTestId("channel-live")).toHaveAttribute("data-subscribed", "articles-2");
@@ -89,7 +70,7 @@ test("a client-side navigation to another article swaps the channel on the same 
   // Bob comments on article 1, then on article 2: the reader gets only the second.
   await postComment(bob, "second on one");
   await bob.getByTestId("article-link-2").click();
-  await expect(bob).toHaveURL(`${app.url}/articles/2`);
+  await expect(bob).toHaveURL(`${file.app.url}/articles/2`);
   await postComment(bob, "first on two");
   await expect(toasts(reader, "first on two")).toBeVisible();
   await expect(toasts(reader, "second on one")).toHaveCount(0);

@@ -7,30 +7,16 @@
  * Server renders are counted as the router's refresh requests (GET of the page with `RSC: 1`,
  * prefetches excluded): each is one render of the page's server components.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { startAppServer, type AppServer } from "./support/app-server";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { appServerPerFile } from "./support/per-file";
 import { expectLive, postComment, signIn, toasts } from "./support/pages";
 
 const API_KEY = "e2e-live-refresh-key-0123456789abcdef";
 
-let app: AppServer;
-let contexts: BrowserContext[] = [];
-
-test.beforeAll(async () => {
-  test.setTimeout(180_000); // a production server start (and users made by the CLI) on a busy 2-core machine
-  app = await startAppServer({ users: ["alice", "bob"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
-test.afterEach(async () => {
-  await Promise.all(contexts.map((context) => context.close()));
-  contexts = [];
-});
+const file = appServerPerFile({ users: ["alice", "bob"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
 
 async function reader(browser: Browser, username: string): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
+  const context = await file.newContext(browser);
   // A switch for the page's visibility (headless Chromium reports every page visible).
   await context.addInitScript(() => {
     let hidden = false;
@@ -41,7 +27,7 @@ async function reader(browser: Browser, username: string): Promise<Page> {
       document.dispatchEvent(new Event("visibilitychange"));
     };
   });
-  return signIn(context, app.url, username);
+  return signIn(context, file.app.url, username);
 }
 
 /** Counts the router's refreshes of `path` in `page` (not prefetches, not server actions). */
@@ -56,7 +42,7 @@ function countRefreshes(page: Page, path: string): { count: number } {
 }
 
 async function publish(body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${app.url}/api/notifications/publish`, {
+  const response = await fetch(`${file.app.url}/api/notifications/publish`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
     body: JSON.stringify(body),
@@ -75,8 +61,8 @@ async function marker(page: Page): Promise<void> {
 test("a comment appears in the other reader's list without a reload, exactly once; the poster's tab skips the refresh", async ({ browser }) => {
   const alice = await reader(browser, "alice");
   const bob = await reader(browser, "bob");
-  await alice.goto(`${app.url}/articles/1`);
-  await bob.goto(`${app.url}/articles/1`);
+  await alice.goto(`${file.app.url}/articles/1`);
+  await bob.goto(`${file.app.url}/articles/1`);
   await expectLive(alice, "articles-1");
   await expectLive(bob, "articles-1");
   await alice.evaluate(() => ((window as unknown as { kept: boolean }).kept = true));
@@ -97,7 +83,7 @@ test("a comment appears in the other reader's list without a reload, exactly onc
 
 test("ten refreshes in a burst re-render the page at most twice", async ({ browser }) => {
   const alice = await reader(browser, "alice");
-  await alice.goto(`${app.url}/articles/1`);
+  await alice.goto(`${file.app.url}/articles/1`);
   await expectLive(alice, "articles-1");
   const renders = countRefreshes(alice, "/articles/1");
   await Promise.all(Array.from({ length: 10 }, () => publish({ kind: "refresh", audience: "object", object: "articles-1" })));
@@ -110,7 +96,7 @@ test("ten refreshes in a burst re-render the page at most twice", async ({ brows
 
 test("a hidden tab refreshes when it is shown, once", async ({ browser }) => {
   const alice = await reader(browser, "alice");
-  await alice.goto(`${app.url}/articles/1`);
+  await alice.goto(`${file.app.url}/articles/1`);
   await expectLive(alice, "articles-1");
   const renders = countRefreshes(alice, "/articles/1");
   await alice.evaluate(() => (window as unknown as { setHidden(value: boolean): void }).setHidden(true));
@@ -124,7 +110,7 @@ test("a hidden tab refreshes when it is shown, once", async ({ browser }) => {
 
 test("the job page's status row follows the typed job.status event", async ({ browser }) => {
   const alice = await reader(browser, "alice");
-  await alice.goto(`${app.url}/jobs`);
+  await alice.goto(`${file.app.url}/jobs`);
   await alice.getByTestId("start-job").click();
   await expect(alice).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   const status = alice.getByTestId("job-phase");

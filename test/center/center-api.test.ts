@@ -4,30 +4,15 @@
  * changed); every change reaches all of the user's tabs as a live `ncb:center` event, and no one
  * else's.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as api from "../../packages/next-channels-broadcast/src/server";
 import { CENTER_EVENT, createCenterApi } from "../../packages/next-channels-broadcast/src/server/center";
 import { InvalidNotificationError, StoreError, UnknownNotificationError } from "../../packages/next-channels-broadcast/src/shared/errors";
 import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { startTestGateway, type TestClient } from "../helpers/gateway-server";
-import { startReplayServer, type ReplayServer } from "../replay/harness";
-import { openPgliteDatabase, type TestDatabase } from "../store/databases";
+import { replayServerPerTest } from "../replay/harness";
 
-let database: TestDatabase;
-let server: ReplayServer | undefined;
-beforeAll(async () => {
-  database = await openPgliteDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const replay = replayServerPerTest();
 
 const centerEvents = (client: TestClient) => client.frames.filter((frame): frame is Extract<ServerFrame, { type: "event" }> => frame.type === "event" && frame.event === CENTER_EVENT);
 
@@ -39,7 +24,7 @@ async function sendAndWait(client: TestClient, user: string, text: string): Prom
 
 describe("notification center API", () => {
   it("pages a user's messages newest first with the unread count; a bad cursor is a typed error", async () => {
-    server = await startReplayServer({ database });
+    const server = await replay.start();
     const alice = await server.connect({ userId: "alice" });
     for (const text of ["one", "two", "three"]) await sendAndWait(alice, "alice", text);
 
@@ -62,7 +47,7 @@ describe("notification center API", () => {
   });
 
   it("a change reaches every tab of the user live, not another user's; foreign ids change nothing", async () => {
-    server = await startReplayServer({ database });
+    const server = await replay.start();
     const [tab1, tab2, bob] = await Promise.all([server.connect({ userId: "alice" }), server.connect({ userId: "alice" }), server.connect({ userId: "bob" })]);
     const first = await sendAndWait(tab1, "alice", "first");
     await sendAndWait(tab1, "alice", "second");

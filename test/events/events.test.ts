@@ -3,7 +3,7 @@
  * Auth.js cookies, and (for durability) a real Drizzle store on PGlite. Absence is proven with a
  * marker sent afterwards on the same path, never by waiting.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as api from "../../packages/next-channels-broadcast/src/server";
 import { createEventEmitter } from "../../packages/next-channels-broadcast/src/server/events";
@@ -13,8 +13,7 @@ import { InvalidNotificationError } from "../../packages/next-channels-broadcast
 import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
 import { gatewayPerTest, type TestClient } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
-import { openPgliteDatabase, type TestDatabase } from "../store/databases";
-import { startReplayServer, type ReplayServer } from "../replay/harness";
+import { replayServerPerTest } from "../replay/harness";
 
 const events = defineEvents({
   "comment.created": z.object({ id: z.number().int(), author: z.string().min(1) }),
@@ -104,24 +103,10 @@ describe("emit", () => {
 });
 
 describe("durable and live-only events, and refresh, with a store", () => {
-  let database: TestDatabase;
-  let server: ReplayServer | undefined;
-  beforeAll(async () => {
-    database = await openPgliteDatabase();
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const replay = replayServerPerTest();
 
   it("a durable event is replayed by position to a tab that was away; a live-only one is not", async () => {
-    server = await startReplayServer({ database, authorizer: (_user, channel) => channel === "jobs-1" });
+    const server = await replay.start({ authorizer: (_user, channel) => channel === "jobs-1" });
     const extra = ["jobs-1"];
     const tab = await server.connect({ userId: "alice", extraChannels: extra });
     await emit({ channel: "jobs-1" }, "job.status", { status: "queued" }, { durable: true });
@@ -139,7 +124,7 @@ describe("durable and live-only events, and refresh, with a store", () => {
   });
 
   it("a durable event to a user waits in the inbox (asks for an ack) until a tab acks it", async () => {
-    server = await startReplayServer({ database });
+    const server = await replay.start();
     await emit({ user: "alice" }, "comment.created", { id: 3, author: "bob" }, { durable: true });
     const first = await server.connect({ userId: "alice" });
     const [replayed] = first.frames.filter((frame) => frame.type === "event");
@@ -153,7 +138,7 @@ describe("durable and live-only events, and refresh, with a store", () => {
   });
 
   it("a refresh is stored and recovered by position (never an inbox row), with its origin", async () => {
-    server = await startReplayServer({ database, authorizer: (_user, channel) => channel === "articles-1" });
+    const server = await replay.start({ authorizer: (_user, channel) => channel === "articles-1" });
     const extra = ["articles-1"];
     const tab = await server.connect({ userId: "alice", extraChannels: extra });
     const position = (await server.store.currentWatermark()) ?? 0;
@@ -173,7 +158,7 @@ describe("durable and live-only events, and refresh, with a store", () => {
   });
 
   it("refuses an origin that is not a tab id", async () => {
-    server = await startReplayServer({ database });
+    await replay.start();
     const error = await api.refresh("all", { origin: "<script>" }).then(() => null, (caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidNotificationError);
     expect((error as InvalidNotificationError).code).toBe("INVALID_ARGUMENT");

@@ -8,7 +8,8 @@ import type { NotificationSettings } from "../../packages/next-channels-broadcas
 import { createDrizzleStore, type NotificationStore, type StoreSettings } from "../../packages/next-channels-broadcast/src/server/store";
 import type { Authorizer } from "../../packages/next-channels-broadcast/src/server/auth/authorizer";
 import { startTestGateway, TestClient, type TestGateway } from "../helpers/gateway-server";
-import type { TestDatabase } from "../store/databases";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { openPgliteDatabase, type TestDatabase } from "../store/databases";
 
 export interface ReplayServer extends TestGateway {
   store: NotificationStore;
@@ -87,4 +88,39 @@ export function messages(client: TestClient): { id: number | undefined; text: st
 /** Index of the client's `hello` among its frames. */
 export function helloIndex(client: TestClient): number {
   return client.frames.findIndex((frame) => frame.type === "hello");
+}
+
+/**
+ * One PGlite database for a test file (emptied before each test) and a replay server per test,
+ * closed after it. Call once at the top of a file or `describe`; then `await replay.start(options)`.
+ *
+ * @example
+ * const replay = replayServerPerTest();
+ * it("…", async () => {
+ *   const server = await replay.start({ authorizer: () => true });
+ * });
+ */
+export function replayServerPerTest() {
+  let database: TestDatabase | undefined;
+  let server: ReplayServer | undefined;
+  beforeAll(async () => {
+    database = await openPgliteDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database!.reset();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    /** Starts this test's server on the file's database. */
+    async start(options: Omit<ReplayServerOptions, "database"> = {}): Promise<ReplayServer> {
+      server = await startReplayServer({ database: database!, ...options });
+      return server;
+    },
+  };
 }

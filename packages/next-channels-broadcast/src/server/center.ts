@@ -16,37 +16,16 @@ import { LEVELS, type Level } from "../shared/protocol.js";
 import { userIdOf, type UserRef } from "./audience.js";
 import { buildEventFrame } from "./payload.js";
 import { getRuntime, type NotificationsRuntime } from "./runtime.js";
-import type { CenterChange, CenterFilter, CenterRow, CenterStore } from "./store/center.js";
+import { CENTER_EVENT, type CenterChange, type CenterChangeResult, type CenterEventData, type CenterFilter, type CenterItem, type CenterPage } from "../shared/center.js";
+import type { CenterRow, CenterStore } from "./store/center.js";
 
-export type { CenterChange, CenterFilter };
+export { CENTER_EVENT };
+export type { CenterChange, CenterChangeResult, CenterEventData, CenterFilter, CenterItem, CenterPage };
 
-/** The event name of center changes on the user's group (reserved: `ncb:` is the kit's). */
-export const CENTER_EVENT = "ncb:center";
 /** Most items one page may hold. */
 export const MAX_CENTER_PAGE = 100;
 /** Items per page when not said. */
 export const DEFAULT_CENTER_PAGE = 20;
-
-/** One notification as the center shows it. Dates are ISO 8601 strings (they cross to the browser). */
-export interface CenterItem {
-  id: number;
-  text: string;
-  level: Level;
-  clickURL: string | null;
-  createdAt: string;
-  seenAt: string | null;
-  readAt: string | null;
-  archivedAt: string | null;
-}
-
-/** A page of a user's notifications. */
-export interface CenterPage {
-  items: CenterItem[];
-  /** Pass as `cursor` for the next page; null when this was the last. */
-  nextCursor: string | null;
-  /** The user's unread, unarchived notifications (all of them, not only this page's). */
-  unread: number;
-}
 
 export interface ListNotificationsOptions {
   /** `all` (default: everything not archived), `unread` or `archived`. */
@@ -55,19 +34,6 @@ export interface ListNotificationsOptions {
   limit?: number;
   /** A page's `nextCursor`. */
   cursor?: string | null;
-}
-
-/** What a change did: how many rows changed, and the user's unread count after it. */
-export interface CenterChangeResult {
-  changed: number;
-  unread: number;
-}
-
-/** The `ncb:center` event's data. */
-export interface CenterEventData {
-  change: CenterChange;
-  ids: number[] | "all";
-  unread: number;
 }
 
 function centerOf(runtime: NotificationsRuntime): CenterStore {

@@ -8,10 +8,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import { notifications } from "./schema.js";
 
-/** Which of a user's notifications a list shows. */
-export type CenterFilter = "all" | "unread" | "archived";
-/** A change a user makes to notifications. */
-export type CenterChange = "seen" | "read" | "unread" | "archived" | "unarchived";
+import type { CenterChange, CenterFilter } from "../../shared/center.js";
+
+export type { CenterChange, CenterFilter };
 
 /** One row as the center reads it. */
 export interface CenterRow {
