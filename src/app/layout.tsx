@@ -3,7 +3,8 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { auth } from "@/auth";
 import { ConnectionIndicator, NotificationsProvider } from "next-channels-broadcast/client";
-import { currentWatermark, getClientSettings } from "next-channels-broadcast/server";
+import { currentWatermark, getClientSettings, listNotifications } from "next-channels-broadcast/server";
+import { HeaderInbox } from "./header-inbox";
 import { signOutAction } from "./actions";
 import "./globals.css";
 
@@ -33,6 +34,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           return null;
         })
       : null;
+  // The bell's count and first page, rendered here: no loading flash, no request from the browser.
+  const inbox = user
+    ? await listNotifications(user.id).catch((error: unknown) => {
+        console.error("[demo] could not read the notification center", error);
+        return null;
+      })
+    : null;
 
   return (
     <html lang="en">
@@ -60,6 +68,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </nav>
               <div className="header-side">
                 <ConnectionIndicator />
+                {user && inbox ? <HeaderInbox initial={inbox} /> : null}
                 {user ? (
                   <div className="account">
                     <Link href="/account" className="current-user" data-testid="current-user" title="Your account">

@@ -1,0 +1,69 @@
+/**
+ * The notification center in the demo: the bell's count is rendered by the server (in the HTML,
+ * no flash), follows new messages live, and a read in one tab reaches the user's other tabs and
+ * devices at once — and survives a reload; another user's count is untouched.
+ */
+import { expect, type Page } from "@playwright/test";
+import { test } from "@playwright/test";
+import { appServerPerFile } from "./support/per-file";
+import { signIn, toasts } from "./support/pages";
+
+const API_KEY = "e2e-center-key-0123456789abcdef";
+const file = appServerPerFile({ users: ["alice", "bob"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
+
+async function sendTo(username: string, text: string): Promise<void> {
+  const response = await fetch(`${file.app.url}/api/notifications/publish`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ audience: "user", username, text }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+const bell = (page: Page) => page.getByTestId("notification-bell");
+
+test("three messages count in every tab and device; a read in one tab and mark-all-read reach all of them; bob is untouched", async ({ browser }) => {
+  const aliceDevice1 = await file.newContext(browser);
+  const tab1 = await signIn(aliceDevice1, file.app.url, "alice");
+  const tab2 = await aliceDevice1.newPage();
+  await tab2.goto(file.app.url);
+  const otherDevice = await signIn(await file.newContext(browser), file.app.url, "alice");
+  const bob = await signIn(await file.newContext(browser), file.app.url, "bob");
+  const alices = [tab1, tab2, otherDevice];
+  for (const page of [...alices, bob]) await expect(bell(page)).toHaveAttribute("aria-label", "Notifications, none unread");
+
+  for (const text of ["Report one", "Report two", "Report three"]) await sendTo("alice", text);
+  for (const page of alices) {
+    await expect(toasts(page, "Report three")).toBeVisible();
+    await expect(bell(page)).toHaveAttribute("aria-label", "Notifications, 3 unread");
+  }
+
+  // The first render already has the count: it is in the server's HTML.
+  const html = await (await tab1.request.get(file.app.url)).text();
+  expect(html).toContain('aria-label="Notifications, 3 unread"');
+
+  await bell(tab1).click();
+  const panel = tab1.getByTestId("notification-panel");
+  await panel.getByTestId("notification-item").filter({ hasText: "Report two" }).getByRole("button", { name: "Mark as read" }).click();
+  for (const page of alices) await expect(bell(page)).toHaveAttribute("aria-label", "Notifications, 2 unread");
+  await otherDevice.reload();
+  await expect(bell(otherDevice)).toHaveAttribute("aria-label", "Notifications, 2 unread");
+
+  await panel.getByRole("button", { name: "Mark all as read" }).click();
+  for (const page of alices) await expect(bell(page)).toHaveAttribute("aria-label", "Notifications, none unread");
+  await expect(bell(bob)).toHaveAttribute("aria-label", "Notifications, none unread");
+  await sendTo("bob", "For bob");
+  await expect(bell(bob)).toHaveAttribute("aria-label", "Notifications, 1 unread");
+  await expect(bell(tab1)).toHaveAttribute("aria-label", "Notifications, none unread");
+});
+
+test("the history page lists them, newest first, read and unread", async ({ browser }) => {
+  await sendTo("bob", "Older for bob");
+  await sendTo("bob", "Newest for bob");
+  const page = await signIn(await file.newContext(browser), file.app.url, "bob");
+  await page.goto(`${file.app.url}/notifications`);
+  const items = page.getByTestId("notifications-page").getByTestId("notification-item");
+  await expect(items.nth(0)).toContainText("Newest for bob");
+  await expect(items.nth(1)).toContainText("Older for bob");
+  await expect(items.nth(0)).toHaveAttribute("data-read", "false");
+});
