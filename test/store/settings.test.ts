@@ -13,6 +13,7 @@ describe("readStoreSettings", () => {
       inboxReplayMax: 100,
       cleanupIntervalMs: 5 * 60 * 1000,
       replayTimeoutMs: 5 * 1000,
+      centerRetentionMs: 30 * 24 * 60 * 60 * 1000,
     });
     expect(readStoreSettings({})).toEqual(DEFAULT_STORE_SETTINGS);
   });
