@@ -120,8 +120,10 @@ describeWithRedis("metrics", () => {
     const mallory = await TestClient.connect(gw.url, { userId: "mallory" });
     (mallory.ws as unknown as { _socket: Socket })._socket.pause();
     const big = JSON.stringify({ type: "message", text: "x".repeat(16 * 1024), cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false });
-    for (let sent = 0; sent < 2_000 && gw.gateway.stats().users === 2; sent++) await layer.publish("user:mallory", big);
-    expect(gw.gateway.stats().users).toBe(1);
+    // A publish resolves once Redis took it; the gateway gets it a moment later through its
+    // subscriber. Publish until the cut shows (or a bound far past any socket buffering), then wait for it.
+    for (let sent = 0; sent < 400 && gw.gateway.stats().users === 2; sent++) await layer.publish("user:mallory", big);
+    await expect.poll(() => gw.gateway.stats().users, { timeout: 15_000 }).toBe(1);
     mallory.ws.terminate();
     text = await scrape();
     expect(valueOf(text, "ncb_sockets_cut_total", { reason: "slow_consumer" })).toBe(1);
