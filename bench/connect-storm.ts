@@ -5,7 +5,9 @@
  *   npm run bench:storm -- --quick           # smoke run: 1,000 sockets (100 users × 10)
  *   npm run bench:storm -- --profile         # also CPU-profiles our gateway during each storm
  *   npm run bench:storm -- --sockets 10000 --per-user 10 --rounds 2 --targets gateway,raw-ws
- *   npm run bench:storm -- --backlog 4096    # the servers' listen queue (Node's default: 511)
+ *   npm run bench:storm -- --backlog 511     # the servers' listen queue (default 4096, as startNotificationsServer)
+ *   npm run bench:storm -- --queue 10000     # the gateway's handshake queue (default: the kit's, 4096; past it 503)
+ *   npm run bench:storm -- --slots 128       # handshakes worked on at once (default: the kit's, 32)
  *
  * One server process pinned to core 0 (targets: `gateway` — our gateway as production runs it:
  * real Auth.js cookies, PostgreSQL store with one pending inbox row per user, revocation list,
@@ -42,7 +44,12 @@ const sockets = Number(option("sockets", quick ? "1000" : "10000"));
 const perUser = Number(option("per-user", "10"));
 const rounds = Number(option("rounds", "2"));
 const targets = option("targets", "gateway-nocache,gateway,raw-ws").split(",") as TargetId[];
-const backlog = process.argv.includes("--backlog") ? Number(option("backlog", "511")) : undefined;
+/** Listen queue: production's (`startNotificationsServer` listens with 4096; Node's default is 511). */
+const backlog = Number(option("backlog", "4096"));
+/** The gateway's handshake queue (`NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`); undefined = the kit's default. */
+const queue = process.argv.includes("--queue") ? Number(option("queue", "4096")) : undefined;
+/** Handshakes worked on at once (`NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`); undefined = the kit's default. */
+const slots = process.argv.includes("--slots") ? Number(option("slots", "32")) : undefined;
 const SOURCES = 16;
 const users = Math.ceil(sockets / perUser);
 
@@ -81,7 +88,7 @@ function listenOverflows(): number {
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
-  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog ?? "511 (Node's default)"}`);
+  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? "the kit's default (4096)"} · handshake slots ${slots ?? "the kit's default (32)"}`);
   const profileDir = join(ROOT, "bench/results", `storm-${stamp}`);
   if (profile) mkdirSync(profileDir, { recursive: true });
   const pg = await startPostgresServer("bench_storm");
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
   let seeded = false;
   try {
     for (const id of targets) {
-      const target = await startTarget(id, pg.url, { backlog });
+      const target = await startTarget(id, pg.url, { backlog, maxQueuedHandshakes: queue, maxConcurrentHandshakes: slots });
       try {
         if (target.hello && !seeded) {
           await http(target.port, "POST", `/seed?users=${users}&rows=1`);
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   const out = join(ROOT, "bench/results", `storm-${stamp}.json`);
-  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), sockets, users, perUser, sources: SOURCES, rounds, backlog: backlog ?? "511 (Node's default)", results }, null, 2));
+  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), sockets, users, perUser, sources: SOURCES, rounds, backlog, queue: queue ?? "default", slots: slots ?? "default", results }, null, 2));
   console.log(`\nraw figures: ${out}; load at the end ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 }
 

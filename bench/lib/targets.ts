@@ -50,13 +50,14 @@ const GATEWAY_SETTINGS = { maxSocketsPerIp: 1_000_000, maxSockets: 1_000_000 };
 
 /**
  * Starts one target. `databaseUrl`: the PostgreSQL database our gateway stores in; `backlog`:
- * its listen (accept) queue, Node's default 511 when not given.
+ * its listen (accept) queue, Node's default 511 when not given; `maxQueuedHandshakes` and
+ * `maxConcurrentHandshakes`: the gateway's handshake queue and slots, the kit's defaults when not given.
  *
  * @example
  * const target = await startTarget("raw-ws", pg.url);
  * await target.stop();
  */
-export async function startTarget(id: TargetId, databaseUrl: string, options: { backlog?: number } = {}): Promise<Target> {
+export async function startTarget(id: TargetId, databaseUrl: string, options: { backlog?: number; maxQueuedHandshakes?: number; maxConcurrentHandshakes?: number } = {}): Promise<Target> {
   if (id === "raw-ws") {
     const args = options.backlog ? ["--backlog", String(options.backlog)] : [];
     const { proc, ready } = await startNode<{ url: string; port: number }>("raw-ws", SERVER_CORE, "bench/servers/raw-ws.ts", args);
@@ -78,7 +79,7 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
       DATABASE_URL: databaseUrl,
       REVOCATIONS: "1",
       ...(id === "gateway-nocache" ? { AUTH_SESSION_CACHE: "0" } : {}),
-      SETTINGS: JSON.stringify(GATEWAY_SETTINGS),
+      SETTINGS: JSON.stringify({ ...GATEWAY_SETTINGS, ...(options.maxQueuedHandshakes ? { maxQueuedHandshakes: options.maxQueuedHandshakes } : {}), ...(options.maxConcurrentHandshakes ? { maxConcurrentHandshakes: options.maxConcurrentHandshakes } : {}) }),
       ...(options.backlog ? { LISTEN_BACKLOG: String(options.backlog) } : {}),
     },
   });

@@ -224,8 +224,8 @@ describe("send API with row references", () => {
     await api.progressObject({ table: jobs, row: row! }, 40);
     const group = `jobs-${jobId}`;
     expect(layer.published).toEqual([
-      { group, frame: expect.objectContaining({ type: "message", text: "hi" }) },
-      { group, frame: { type: "redirect", url: "/jobs/done" } },
+      { group, frame: expect.objectContaining({ type: "message", text: "hi", channel: group }) },
+      { group, frame: { type: "redirect", url: "/jobs/done", channel: group } },
       { group, frame: { type: "progress", progress: true, percent: "40%", channel: group } },
     ]);
   });

@@ -29,18 +29,18 @@ const message = (text: string, cssClass = "info", extra: Record<string, unknown>
 
 describe("the 18 send functions", () => {
   const cases: [string, () => Promise<boolean>, string, Record<string, unknown>][] = [
-    ["sendToAll", () => api.sendToAll("hi"), "all", message("hi")],
-    ["sendToAuthenticated", () => api.sendToAuthenticated("hi"), "authenticated", message("hi")],
-    ["sendToAnonymous", () => api.sendToAnonymous("hi"), "anonymous", message("hi")],
-    ["sendToUser", () => api.sendToUser("u-1", "hi"), "user:u-1", message("hi")],
-    ["sendToObject", () => api.sendToObject("articles-42", "hi"), "articles-42", message("hi")],
-    ["sendToChannel", () => api.sendToChannel("job-7", "hi"), "job-7", message("hi")],
-    ["redirectAll", () => api.redirectAll("/a"), "all", { type: "redirect", url: "/a" }],
-    ["redirectAuthenticated", () => api.redirectAuthenticated("/a"), "authenticated", { type: "redirect", url: "/a" }],
-    ["redirectAnonymous", () => api.redirectAnonymous("/a"), "anonymous", { type: "redirect", url: "/a" }],
-    ["redirectUser", () => api.redirectUser({ id: 5 }, "/a"), "user:5", { type: "redirect", url: "/a" }],
-    ["redirectObject", () => api.redirectObject("articles-42", "/a"), "articles-42", { type: "redirect", url: "/a" }],
-    ["redirectChannel", () => api.redirectChannel("job-7", "https://example.com/x"), "job-7", { type: "redirect", url: "https://example.com/x" }],
+    ["sendToAll", () => api.sendToAll("hi"), "all", message("hi", "info", { channel: "all" })],
+    ["sendToAuthenticated", () => api.sendToAuthenticated("hi"), "authenticated", message("hi", "info", { channel: "authenticated" })],
+    ["sendToAnonymous", () => api.sendToAnonymous("hi"), "anonymous", message("hi", "info", { channel: "anonymous" })],
+    ["sendToUser", () => api.sendToUser("u-1", "hi"), "user:u-1", message("hi", "info", { channel: "user:u-1" })],
+    ["sendToObject", () => api.sendToObject("articles-42", "hi"), "articles-42", message("hi", "info", { channel: "articles-42" })],
+    ["sendToChannel", () => api.sendToChannel("job-7", "hi"), "job-7", message("hi", "info", { channel: "job-7" })],
+    ["redirectAll", () => api.redirectAll("/a"), "all", { type: "redirect", url: "/a", channel: "all" }],
+    ["redirectAuthenticated", () => api.redirectAuthenticated("/a"), "authenticated", { type: "redirect", url: "/a", channel: "authenticated" }],
+    ["redirectAnonymous", () => api.redirectAnonymous("/a"), "anonymous", { type: "redirect", url: "/a", channel: "anonymous" }],
+    ["redirectUser", () => api.redirectUser({ id: 5 }, "/a"), "user:5", { type: "redirect", url: "/a", channel: "user:5" }],
+    ["redirectObject", () => api.redirectObject("articles-42", "/a"), "articles-42", { type: "redirect", url: "/a", channel: "articles-42" }],
+    ["redirectChannel", () => api.redirectChannel("job-7", "https://example.com/x"), "job-7", { type: "redirect", url: "https://example.com/x", channel: "job-7" }],
     ["progressAll", () => api.progressAll(42), "all", { type: "progress", progress: true, percent: "42%", channel: "all" }],
     ["progressAuthenticated", () => api.progressAuthenticated("7"), "authenticated", { type: "progress", progress: true, percent: "7%", channel: "authenticated" }],
     ["progressAnonymous", () => api.progressAnonymous("73%"), "anonymous", { type: "progress", progress: true, percent: "73%", channel: "anonymous" }],
@@ -57,7 +57,7 @@ describe("the 18 send functions", () => {
   it("carries level, clickURL, closeURL and hideCloseOption on the wire", async () => {
     await api.sendToUser("u-1", "done", { level: "success", clickURL: "/reports/1", closeURL: "https://example.com/bye", hideCloseOption: true });
     expect(layer.published[0]!.frame).toEqual(
-      message("done", "success", { clickURL: "/reports/1", closeURL: "https://example.com/bye", hideCloseOption: true }),
+      message("done", "success", { clickURL: "/reports/1", closeURL: "https://example.com/bye", hideCloseOption: true, channel: "user:u-1" }),
     );
   });
 

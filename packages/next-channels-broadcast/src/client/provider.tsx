@@ -1,7 +1,8 @@
 "use client";
 /**
- * `<NotificationsProvider>`: one notification socket per tab, owned by the root layout so it
- * survives client-side navigations, plus the default rendering of what arrives.
+ * `<NotificationsProvider>`: the notification socket (one per browser, shared by its tabs, or one
+ * per tab), owned by the root layout so it survives client-side navigations, plus the default
+ * rendering of what arrives.
  */
 import { useRouter } from "next/navigation";
 import { Suspense, useEffect, useEffectEvent, useMemo, useState } from "react";
@@ -19,7 +20,8 @@ import { EMPTY_PROGRESS, parseProgress, recordProgress } from "./progress.js";
 import { defaultRenderers } from "./renderers.js";
 import type { RenderContext, Renderers } from "./renderers.js";
 import { createNotificationSocket } from "./socket.js";
-import type { ConnectionState, NotificationSocket, WebSocketConstructor } from "./socket.js";
+import type { ConnectionState, NotificationSocket, NotificationSocketOptions, WebSocketConstructor } from "./socket.js";
+import { canShareSocket, createSharedNotificationSocket } from "./shared-socket/tab.js";
 import { buildNotificationSocketURL, DEFAULT_NOTIFICATIONS_PATH } from "./socket-url.js";
 import { createSubscriptionRegistry } from "./subscriptions.js";
 import { refusedSocketWarning, SESSION_WITHOUT_ID_WARNING, warnOnce } from "./dev-warnings.js";
@@ -88,6 +90,14 @@ export interface NotificationsProviderProps {
    * clicked or pressed a key on the page: it never plays on its own before a gesture.
    */
   chime?: boolean;
+  /**
+   * Share one socket between the tabs of this browser (per gateway path and user): one tab holds
+   * it (elected with Web Locks) and passes frames to the others over a BroadcastChannel; when it
+   * closes, another tab takes over and catches up from its position. Every tab still gets the
+   * user's messages, and each tab only its own page channels. Default true; where the browser
+   * lacks Web Locks or BroadcastChannel each tab keeps its own socket anyway.
+   */
+  shareSocket?: boolean;
   /** WebSocket implementation (tests). Default the browser's. */
   WebSocket?: WebSocketConstructor;
   children?: ReactNode;
@@ -143,6 +153,7 @@ export function NotificationsProvider({
   openTimeoutMs,
   toastQueue,
   chime = false,
+  shareSocket = true,
   WebSocket: WebSocketImpl,
   children,
 }: NotificationsProviderProps) {
@@ -259,7 +270,7 @@ export function NotificationsProvider({
     let live = true;
     // A socket that never opened was refused (or nobody listens): worth a word in development.
     let everOpened = false;
-    const controller = createNotificationSocket({
+    const socketOptions: NotificationSocketOptions = {
       url: () => buildNotificationSocketURL(window.location, path),
       WebSocket: WebSocketImpl,
       backoff: JSON.parse(backoffKey) as BackoffOptions | null ?? undefined,
@@ -279,7 +290,11 @@ export function NotificationsProvider({
       onClose: ({ code }) => {
         if (live) onSocketClose(code, everOpened);
       },
-    });
+    };
+    const controller =
+      shareSocket && canShareSocket()
+        ? createSharedNotificationSocket({ ...socketOptions, shareKey: JSON.stringify([path, userId]) })
+        : createNotificationSocket(socketOptions);
     controllerRef.current = controller;
     // StrictMode mounts, unmounts and mounts again synchronously. Connecting on a later
     // macrotask lets the first cleanup cancel before any socket exists: never two sockets,
@@ -291,7 +306,7 @@ export function NotificationsProvider({
       if (controllerRef.current === controller) controllerRef.current = null;
       controller.dispose();
     };
-  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry]);
+  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry, shareSocket, userId]);
 
   const api = useMemo<NotificationsApi>(
     () => ({

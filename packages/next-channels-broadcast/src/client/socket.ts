@@ -10,10 +10,9 @@ import type { ClientFrame, ServerFrame } from "../shared/protocol.js";
 import { createAckBatcher, DEFAULT_ACK_DELAY_MS } from "./acks.js";
 import { createBackoff } from "./backoff.js";
 import type { BackoffOptions } from "./backoff.js";
-import { createIdDeduper, DEFAULT_DEDUPE_CAPACITY } from "./dedupe.js";
+import { createFrameIntake } from "./frame-intake.js";
 import { defaultLifecycleTarget, listenToLifecycle } from "./lifecycle.js";
 import { createPositionTracker, DEFAULT_SETTLE_MS } from "./position.js";
-import { createProgressVersions } from "./progress-versions.js";
 import { createSubscriptionRegistry } from "./subscriptions.js";
 import type { SubscriptionHandle, SubscriptionLink, SubscriptionRegistry, SubscriptionRequest } from "./subscriptions.js";
 
@@ -209,10 +208,8 @@ function closeQuietly(socket: WebSocketLike, code: number, reason?: string): voi
  */
 export function createNotificationSocket(options: NotificationSocketOptions): NotificationSocket {
   const backoff = createBackoff(options.backoff, options.random);
-  const deduper = createIdDeduper(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
   const registry = options.subscriptions ?? createSubscriptionRegistry({ retry: options.backoff, random: options.random });
   const tracker = createPositionTracker({ initial: options.lastId, settleMs: options.settleMs ?? DEFAULT_SETTLE_MS });
-  const progressVersions = createProgressVersions();
   const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
   if (!Number.isFinite(openTimeoutMs) || openTimeoutMs <= 0) throw new RangeError(`openTimeoutMs must be a positive number, got ${openTimeoutMs}.`);
   const lifecycleTarget = options.lifecycle === false ? null : (options.lifecycle?.target ?? defaultLifecycleTarget());
@@ -260,6 +257,7 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
   };
 
   const acks = createAckBatcher({ send: (ids) => sendRaw({ type: "ack", ids }), delayMs: options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS });
+  const intake = createFrameIntake({ tracker, dedupeCapacity: options.dedupeCapacity, onAck: (id) => acks.add(id) });
 
   /**
    * Dead-connection watchdog. A connection that died without a close (laptop asleep, network
@@ -344,22 +342,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
     if (typeof data !== "string") return;
     const frame = parseServerFrame(data);
     if (frame === null) return;
+    if (!intake.accept(frame)) return;
     switch (frame.type) {
-      case "message":
-      case "redirect":
-      case "event":
-      case "refresh":
-        if (frame.id !== undefined) {
-          // Ack duplicates too: the first ack may have been lost with the old connection, and an
-          // unacked inbox row keeps coming back on every reconnect.
-          if ("ack" in frame && frame.ack === true) acks.add(frame.id);
-          tracker.received(frame.id);
-          if (deduper.seen(frame.id)) return;
-        }
-        break;
-      case "progress":
-        if (!progressVersions.accept(frame)) return;
-        break;
       case "hello":
         heartbeatMs = frame.heartbeatMs;
         setChannels(frame.channels);

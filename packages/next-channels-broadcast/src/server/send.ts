@@ -114,9 +114,9 @@ function buildFrame(payload: Payload, group: string): SendFrame {
   }
   if ("message" in payload) {
     const { message, ...options } = payload;
-    return buildMessageFrame(message, options);
+    return { ...buildMessageFrame(message, options), channel: group };
   }
-  if ("redirect" in payload) return buildRedirectFrame(payload.redirect);
+  if ("redirect" in payload) return { ...buildRedirectFrame(payload.redirect), channel: group };
   if ("progress" in payload) return buildProgressFrame(payload.progress, group);
   throw new InvalidNotificationError("INVALID_ARGUMENT", PAYLOAD_KINDS);
 }

@@ -32,6 +32,12 @@ export const messageFrameSchema = z.object({
   clickURL: z.string().nullable(),
   closeURL: z.string().nullable(),
   hideCloseOption: z.boolean(),
+  /**
+   * The public name of the audience it was sent to (as on progress frames): `all`, `user:7`,
+   * `articles-42`… Lets a browser route it to the tabs holding that channel when they share one
+   * socket, and mute a channel's toasts. Absent on rows stored by older versions.
+   */
+  channel: z.string().optional(),
 });
 export type MessageFrame = z.infer<typeof messageFrameSchema>;
 
@@ -40,6 +46,8 @@ export const redirectFrameSchema = z.object({
   id: notificationIdSchema.optional(),
   ack: ackRequestSchema,
   url: z.string(),
+  /** The public name of the audience it was sent to (see the message frame). */
+  channel: z.string().optional(),
 });
 export type RedirectFrame = z.infer<typeof redirectFrameSchema>;
 
