@@ -7,15 +7,16 @@ import { expect, type Page } from "@playwright/test";
 import { test } from "@playwright/test";
 import { appServerPerFile } from "./support/per-file";
 import { signIn, toasts } from "./support/pages";
+import { RenderLog } from "./support/render-log";
 
 const API_KEY = "e2e-center-key-0123456789abcdef";
-const file = appServerPerFile({ users: ["alice", "bob"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
+const file = appServerPerFile({ users: ["alice", "bob", "carol"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
 
-async function sendTo(username: string, text: string): Promise<void> {
+async function sendTo(username: string, text: string, level?: "info" | "success"): Promise<void> {
   const response = await fetch(`${file.app.url}/api/notifications/publish`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: JSON.stringify({ audience: "user", username, text }),
+    body: JSON.stringify({ audience: "user", username, text, ...(level ? { level } : {}) }),
   });
   expect(response.status, await response.clone().text()).toBe(200);
 }
@@ -66,4 +67,31 @@ test("the history page lists them, newest first, read and unread", async ({ brow
   await expect(items.nth(0)).toContainText("Newest for bob");
   await expect(items.nth(1)).toContainText("Older for bob");
   await expect(items.nth(0)).toHaveAttribute("data-read", "false");
+});
+
+test("muting info toasts on one tab: an info message toasts in no tab yet counts in the bell and lists in the panel; a success still toasts", async ({ browser }) => {
+  const context = await file.newContext(browser);
+  // Counts every toast ever rendered, so "never shown" is not "gone by the time we looked".
+  const log = await RenderLog.attach(context);
+  const settings = await signIn(context, file.app.url, "carol");
+  await settings.goto(`${file.app.url}/notifications`);
+  const other = await context.newPage();
+  await other.goto(file.app.url);
+  await settings.getByTestId("toast-preferences").locator('input[name="mute-level-info"]').check();
+
+  await sendTo("carol", "Quiet info report", "info");
+  await sendTo("carol", "Loud success report", "success");
+  for (const page of [settings, other]) {
+    await expect(toasts(page, "Loud success report")).toBeVisible();
+    // Sent before the success on the same socket: had it toasted, it would have been recorded first.
+    expect(log.of(page).timesShown("Quiet info report")).toBe(0);
+    await expect(bell(page)).toHaveAttribute("aria-label", "Notifications, 2 unread");
+  }
+  await bell(other).click();
+  await expect(other.getByTestId("notification-panel").getByTestId("notification-item").filter({ hasText: "Quiet info report" })).toBeVisible();
+
+  // Unmuted again (in the other tab's view too, through the browser's storage): info toasts again.
+  await settings.getByTestId("toast-preferences").locator('input[name="mute-level-info"]').uncheck();
+  await sendTo("carol", "Info after unmuting", "info");
+  for (const page of [settings, other]) await expect(toasts(page, "Info after unmuting")).toBeVisible();
 });

@@ -13,11 +13,14 @@ import { renderToString } from "react-dom/server";
 import toast from "react-hot-toast";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  DEFAULT_TOAST_PREFERENCES,
   ProgressBar,
   useChannelSubscription,
   useNotifications,
+  writeStoredToastPreferences,
 } from "../../packages/next-channels-broadcast/src/client";
 import type { NotificationFrame, NotificationsProviderProps } from "../../packages/next-channels-broadcast/src/client";
+import { createBrowserLocks } from "../helpers/tab-locks";
 import { fakeRouter, NodeWebSocket, pollUntil, providerElement, startServer } from "./helpers";
 import type { TestServer } from "./helpers";
 
@@ -247,6 +250,65 @@ describe("messages", () => {
     expect(rendered).toEqual(["custom"]);
     expect(seen.map((f) => f.type)).toEqual(["message", "progress"]);
     expect($$('[data-testid="notification-toast"]')).toHaveLength(0);
+  });
+});
+
+describe("sharing one socket between tabs", () => {
+  /** Two providers ("tabs") in one document, in a browser with Web Locks (happy-dom has none: a test manager stands in). */
+  async function twoTabs(props: Partial<NotificationsProviderProps>) {
+    Object.defineProperty(navigator, "locks", { value: createBrowserLocks().tab(), configurable: true });
+    render(createElement("div", null, provider(props), provider(props)));
+    await until(() => $$('[data-testid="connection-state"]').every((el) => el.dataset.state === "open") && $$('[data-testid="connection-state"]').length === 2, "both tabs open");
+  }
+  afterEach(() => {
+    Object.defineProperty(navigator, "locks", { value: null, configurable: true });
+  });
+
+  it("by default the tabs hold one socket; shareSocket={false} gives each its own", async () => {
+    await twoTabs({});
+    expect(server.connections).toHaveLength(1);
+    flushSync(() => root?.unmount());
+    root = null;
+    await until(() => server.connections.every((connection) => connection.closeCode !== null), "the shared socket closed");
+
+    await twoTabs({ shareSocket: false });
+    expect(server.connections).toHaveLength(3);
+  });
+});
+
+describe("toast preferences", () => {
+  afterEach(() => localStorage.clear());
+
+  it("a muted level or channel shows no toast, yet listeners (the notification center) still get the message", async () => {
+    const seen: string[] = [];
+    function Listener() {
+      useNotifications((frame) => {
+        if (frame.type === "message") seen.push(frame.text);
+      });
+      return null;
+    }
+    const connection = await renderOpen({ toastPreferences: { mutedLevels: ["info"], mutedChannels: ["articles-*"] } }, createElement(Listener));
+    connection.send(message({ id: 10, ack: true, text: "muted by level", cssClass: "info", channel: "user:alice" }));
+    connection.send(message({ id: 11, text: "muted by channel", cssClass: "success", channel: "articles-4" }));
+    connection.send(message({ id: 12, text: "shown", cssClass: "success", channel: "user:alice" }));
+    await until(() => $$('[data-testid="notification-toast"]').length === 1 && seen.length === 3, "the unmuted toast");
+    expect($$('[data-testid="notification-toast"]')[0]!.textContent).toContain("shown");
+    expect(seen).toEqual(["muted by level", "muted by channel", "shown"]);
+    // Muted is not unacked: the inbox row is acked like any other.
+    await connection.receivedCount(1);
+    expect(connection.received).toEqual([{ type: "ack", ids: [10] }]);
+  });
+
+  it("without the prop, the browser's stored preferences apply, read when each message arrives", async () => {
+    const connection = await renderOpen();
+    writeStoredToastPreferences({ mutedLevels: [], mutedChannels: ["all"] });
+    connection.send(message({ id: 20, text: "announcement", channel: "all" }));
+    connection.send(message({ id: 21, text: "personal", channel: "user:alice" }));
+    await until(() => $$('[data-notification-id="21"]').length === 1, "the personal toast");
+    expect($$('[data-notification-id="20"]')).toHaveLength(0);
+    writeStoredToastPreferences(DEFAULT_TOAST_PREFERENCES);
+    connection.send(message({ id: 22, text: "announcement again", channel: "all" }));
+    await until(() => $$('[data-notification-id="22"]').length === 1, "unmuted again");
   });
 });
 

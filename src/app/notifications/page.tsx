@@ -1,11 +1,13 @@
 /**
- * /notifications: the signed-in user's notification history (read, unread), page by page, live.
+ * /notifications: the signed-in user's notification history (read, unread), page by page, live,
+ * and their toast preferences.
  */
 import type { Metadata } from "next";
 import Link from "next/link";
 import { currentUser } from "@/auth";
 import { listNotifications } from "next-channels-broadcast/server";
 import { History } from "./history";
+import { ToastPreferencesForm } from "./toast-preferences-form";
 
 export const metadata: Metadata = { title: "Notifications" };
 export const dynamic = "force-dynamic";
@@ -26,6 +28,7 @@ export default async function NotificationsPage() {
   return (
     <section className="card" data-testid="notifications-page">
       <h1>Notifications</h1>
+      <ToastPreferencesForm />
       <History initial={initial} />
     </section>
   );

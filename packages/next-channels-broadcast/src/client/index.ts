@@ -90,3 +90,13 @@ export type {
   SubscriptionRefusalReason,
 } from "../shared/protocol.js";
 export type { PresenceDiffFrame, PresenceFrame, PresenceMember, PresenceProfile } from "../shared/presence.js";
+export {
+  DEFAULT_TOAST_PREFERENCES,
+  isToastMuted,
+  parseToastPreferences,
+  readStoredToastPreferences,
+  TOAST_PREFERENCES_KEY,
+  useToastPreferences,
+  writeStoredToastPreferences,
+} from "./toast-preferences.js";
+export type { ToastPreferences, ToastPreferencesControls } from "./toast-preferences.js";

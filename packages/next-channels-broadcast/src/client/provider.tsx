@@ -31,6 +31,8 @@ import { SessionReader } from "./session-reader.js";
 import type { ResolvedSession } from "./session-reader.js";
 import type { LevelStyles } from "./toast.js";
 import { createToastQueue } from "./toast-queue.js";
+import { isToastMuted, readStoredToastPreferences } from "./toast-preferences.js";
+import type { ToastPreferences } from "./toast-preferences.js";
 import type { ToastQueueOptions } from "./toast-queue.js";
 
 export interface NotificationsProviderProps {
@@ -90,6 +92,12 @@ export interface NotificationsProviderProps {
    * clicked or pressed a key on the page: it never plays on its own before a gesture.
    */
   chime?: boolean;
+  /**
+   * Levels and channels whose toasts are muted (the message still reaches listeners and the
+   * notification center). Default: the browser's stored preferences (`useToastPreferences`). Pass
+   * them to use preferences the app keeps per user on its server.
+   */
+  toastPreferences?: ToastPreferences;
   /**
    * Share one socket between the tabs of this browser (per gateway path and user): one tab holds
    * it (elected with Web Locks) and passes frames to the others over a BroadcastChannel; when it
@@ -154,6 +162,7 @@ export function NotificationsProvider({
   toastQueue,
   chime = false,
   shareSocket = true,
+  toastPreferences,
   WebSocket: WebSocketImpl,
   children,
 }: NotificationsProviderProps) {
@@ -203,9 +212,12 @@ export function NotificationsProvider({
       navigate: (target) => performNavigation(target, navigator),
     };
     const use = { ...defaultRenderers, ...renderers };
-    if (frame.type === "message") chimeRef.current?.play();
+    const muted = frame.type === "message" && isToastMuted(frame, toastPreferences ?? readStoredToastPreferences());
+    if (frame.type === "message" && !muted) chimeRef.current?.play();
     try {
-      if (frame.type === "message") use.message(frame, context);
+      if (frame.type === "message") {
+        if (!muted) use.message(frame, context);
+      }
       else if (frame.type === "redirect") use.redirect(frame, context);
       else if (frame.type === "progress") {
         const info = parseProgress(frame);

@@ -1,0 +1,187 @@
+/**
+ * One socket per browser (issue #9), measured in Chromium against the production demo server:
+ *
+ *   npm run bench:tabs                 # 10 tabs, 20 reads; needs `next build` first (npm test does it)
+ *   npm run bench:tabs -- --tabs 10 --reads 20
+ *
+ * 1. Sockets the server holds for one user with 10 tabs of one browser open (its
+ *    `ncb_sockets_open` metric, and the websockets the pages opened), with the tabs sharing one
+ *    socket (the default) and without (Web Locks hidden by an init script, as in a browser that
+ *    lacks them: each tab its own socket, how it was before).
+ * 2. Read-state propagation: alice has two tabs on one device and one on another; tab 1 marks one
+ *    notification read (the panel's button, clicked in the page). Measured from the click to the
+ *    moment the bell's label changed in each other tab (a MutationObserver stamping `Date.now()`
+ *    in the page; all pages run on this machine, so the clocks agree). The path is the real one:
+ *    server action → store → `ncb:center` event → each device's socket → (shared) the leading tab
+ *    → BroadcastChannel → the tab.
+ *
+ * Raw JSON goes to bench/results/tabs-<date>.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { PASSWORD, startAppServer } from "../e2e/support/app-server";
+import { debianChromium } from "../playwright.chromium";
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
+const TABS = Number(option("tabs", "10"));
+const READS = Number(option("reads", "20"));
+const API_KEY = "bench-tabs-api-key-0123456789abcdef";
+const METRICS_TOKEN = "bench-tabs-metrics-token-0123456789";
+
+const app = await startAppServer({
+  users: ["alice"],
+  env: {
+    NOTIFICATIONS_API_KEY: API_KEY,
+    NOTIFICATIONS_API_RATE_PER_SECOND: "1000",
+    NOTIFICATIONS_METRICS_PATH: "/metrics",
+    NOTIFICATIONS_METRICS_TOKEN: METRICS_TOKEN,
+    NOTIFICATIONS_MAX_SOCKETS_PER_USER: "100",
+  },
+});
+const browser: Browser = await chromium.launch(debianChromium!.launchOptions);
+
+async function socketsOpen(): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("ncb_sockets_open{"))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+async function sendTo(text: string): Promise<void> {
+  const response = await fetch(`${app.url}/api/notifications/publish`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ audience: "user", username: "alice", text }),
+  });
+  if (response.status !== 200) throw new Error(`publish: ${response.status} ${await response.text()}`);
+}
+
+async function signedInContext(options: { hideWebLocks?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  if (options.hideWebLocks) {
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true });
+    });
+  }
+  const page = await context.newPage();
+  await page.goto(`${app.url}/signin`);
+  await page.locator('[data-testid="signin-form"] input[name="username"]').fill("alice");
+  await page.locator('[data-testid="signin-form"] input[name="password"]').fill(PASSWORD);
+  await page.locator('[data-testid="signin-form"] button[type="submit"]').click();
+  await page.waitForSelector('[data-testid="current-user"]');
+  await page.close();
+  return context;
+}
+
+async function openTab(context: BrowserContext, sockets: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on("websocket", (socket) => {
+    if (socket.url().includes("/ws/notifications")) sockets.push(socket.url());
+  });
+  await page.goto(app.url);
+  await page.waitForSelector('[data-testid="connection-state"][data-state="open"]');
+  return page;
+}
+
+/** Waits until the server's socket count is `count` (sockets close asynchronously). */
+async function settleSockets(count: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let now = await socketsOpen();
+  while (now !== count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    now = await socketsOpen();
+  }
+  return now;
+}
+
+async function socketsFor(mode: "shared" | "per tab") {
+  const context = await signedInContext({ hideWebLocks: mode === "per tab" });
+  const sockets: string[] = [];
+  for (let n = 0; n < TABS; n += 1) await openTab(context, sockets);
+  // Every tab is open; let a late socket show up in the server's count before reading it.
+  const expected = mode === "shared" ? 1 : TABS;
+  const held = await settleSockets(expected);
+  const result = { mode, tabs: TABS, websocketsOpenedByPages: sockets.length, socketsHeldByServer: held };
+  await context.close();
+  await settleSockets(0);
+  return result;
+}
+
+/** Stamps, in the page, when the bell's accessible name last changed. */
+async function watchBell(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const bell = document.querySelector('[data-testid="notification-bell"]')!;
+    const w = window as unknown as { __bellChangedAt: number | null };
+    w.__bellChangedAt = null;
+    new MutationObserver(() => {
+      w.__bellChangedAt = Date.now();
+    }).observe(bell, { attributes: true, attributeFilter: ["aria-label"] });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function readPropagation() {
+  const device1 = await signedInContext();
+  const device2 = await signedInContext();
+  const ignored: string[] = [];
+  const tab1 = await openTab(device1, ignored);
+  const tab2 = await openTab(device1, ignored);
+  const other = await openTab(device2, ignored);
+  for (let n = 1; n <= READS; n += 1) await sendTo(`read bench ${n}`);
+  for (const page of [tab1, tab2, other]) await page.waitForSelector(`[data-testid="notification-bell"][data-unread="${READS}"]`);
+  await tab1.click('[data-testid="notification-bell"]');
+  const sameBrowser: number[] = [];
+  const otherDevice: number[] = [];
+  for (let n = READS; n >= 1; n -= 1) {
+    for (const page of [tab2, other]) await watchBell(page);
+    const clickedAt = await tab1.evaluate((text) => {
+      const item = [...document.querySelectorAll('[data-testid="notification-item"]')].find((element) => element.textContent?.includes(text));
+      const button = [...(item?.querySelectorAll("button") ?? [])].find((element) => element.textContent?.includes("Mark as read"));
+      if (!button) throw new Error(`no "Mark as read" for ${text}`);
+      const at = Date.now();
+      (button as HTMLButtonElement).click();
+      return at;
+    }, `read bench ${n}`);
+    for (const page of [tab1, tab2, other]) await page.waitForSelector(`[data-testid="notification-bell"][data-unread="${n - 1}"]`);
+    const changedAt = async (page: Page) => page.evaluate(() => (window as unknown as { __bellChangedAt: number }).__bellChangedAt);
+    sameBrowser.push((await changedAt(tab2)) - clickedAt);
+    otherDevice.push((await changedAt(other)) - clickedAt);
+  }
+  await device1.close();
+  await device2.close();
+  const summary = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN };
+  };
+  return { sameBrowserTab: summary(sameBrowser), otherDevice: summary(otherDevice), raw: { sameBrowser, otherDevice } };
+}
+
+try {
+  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+  console.log(`tabs bench · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${TABS} tabs · ${READS} reads`);
+  const shared = await socketsFor("shared");
+  const perTab = await socketsFor("per tab");
+  console.log("\n| tabs of one browser | websockets the pages opened | sockets the server holds |\n|---|---|---|");
+  for (const row of [shared, perTab]) console.log(`| ${row.tabs}, ${row.mode === "shared" ? "sharing (default)" : "per tab (no Web Locks)"} | ${row.websocketsOpenedByPages} | ${row.socketsHeldByServer} |`);
+  const reads = await readPropagation();
+  console.log("\n| read in tab 1 reaches … | p50 | p95 | max | reads |\n|---|---|---|---|---|");
+  console.log(`| the other tab of the same browser | ${reads.sameBrowserTab.p50} ms | ${reads.sameBrowserTab.p95} ms | ${reads.sameBrowserTab.max} ms | ${reads.sameBrowserTab.n} |`);
+  console.log(`| the other device | ${reads.otherDevice.p50} ms | ${reads.otherDevice.p95} ms | ${reads.otherDevice.max} ms | ${reads.otherDevice.n} |`);
+  const dir = join(import.meta.dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `tabs-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}Z.json`);
+  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), tabs: TABS, reads: READS, sockets: [shared, perTab], propagation: reads }, null, 2));
+  console.log(`\nraw figures: ${out}`);
+} finally {
+  await browser.close();
+  await app.stop();
+}
