@@ -15,6 +15,9 @@
  *    server action → store → `ncb:center` event → each device's socket → (shared) the leading tab
  *    → BroadcastChannel → the tab.
  *
+ * 3. Hand-over: of three tabs the leading one closes; time until the two others are connected
+ *    again through the next tab's socket (`--handovers`, default 10).
+ *
  * Raw JSON goes to bench/results/tabs-<date>.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -30,6 +33,7 @@ function option(name: string, fallback: string): string {
 }
 const TABS = Number(option("tabs", "10"));
 const READS = Number(option("reads", "30"));
+const HANDOVERS = Number(option("handovers", "10"));
 const API_KEY = "bench-tabs-api-key-0123456789abcdef";
 const METRICS_TOKEN = "bench-tabs-metrics-token-0123456789";
 
@@ -171,6 +175,57 @@ async function readPropagation() {
   return { sameBrowserTab: summary(sameBrowser), otherDevice: summary(otherDevice), raw: { sameBrowser, otherDevice } };
 }
 
+/** Stamps, in the page, when its connection state came back to "open" after leaving it. */
+async function watchReopen(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __reopenedAt: number | null };
+    w.__reopenedAt = null;
+    let down = false;
+    const indicator = document.querySelector('[data-testid="connection-state"]')!;
+    new MutationObserver(() => {
+      const state = indicator.getAttribute("data-state");
+      if (state !== "open") down = true;
+      else if (down && w.__reopenedAt === null) w.__reopenedAt = Date.now();
+    }).observe(indicator, { attributes: true, attributeFilter: ["data-state"] });
+  });
+}
+
+/**
+ * Hand-over: three tabs; the leading one closes; time until the other tabs are connected again
+ * (their indicator back to "open", stamped in the page). Repeated `rounds` times, a fresh tab
+ * replacing the closed one each time.
+ */
+async function handOver(rounds: number) {
+  const context = await signedInContext();
+  let leader: Page | null = null;
+  const open = async () => {
+    const page = await context.newPage();
+    page.on("websocket", (socket) => {
+      if (socket.url().includes("/ws/notifications")) leader = page;
+    });
+    await page.goto(app.url);
+    await page.waitForSelector('[data-testid="connection-state"][data-state="open"]');
+    return page;
+  };
+  let tabs = [await open(), await open(), await open()];
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const closing = leader as Page | null;
+    if (closing === null) throw new Error("no tab holds the socket");
+    const rest = tabs.filter((tab) => tab !== closing);
+    for (const tab of rest) await watchReopen(tab);
+    const closedAt = Date.now();
+    await closing.close({ runBeforeUnload: false });
+    for (const tab of rest) await tab.waitForFunction(() => (window as unknown as { __reopenedAt: number | null }).__reopenedAt !== null);
+    const reopened = await Promise.all(rest.map((tab) => tab.evaluate(() => (window as unknown as { __reopenedAt: number }).__reopenedAt)));
+    times.push(Math.max(...reopened) - closedAt);
+    tabs = [...rest, await open()];
+  }
+  await context.close();
+  const sorted = [...times].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN, raw: times };
+}
+
 try {
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
   console.log(`tabs bench · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${TABS} tabs · ${READS} reads`);
@@ -182,10 +237,13 @@ try {
   console.log("\n| read in tab 1 reaches … | p50 | p95 | max | reads |\n|---|---|---|---|---|");
   console.log(`| the other tab of the same browser | ${reads.sameBrowserTab.p50} ms | ${reads.sameBrowserTab.p95} ms | ${reads.sameBrowserTab.max} ms | ${reads.sameBrowserTab.n} |`);
   console.log(`| the other device | ${reads.otherDevice.p50} ms | ${reads.otherDevice.p95} ms | ${reads.otherDevice.max} ms | ${reads.otherDevice.n} |`);
+  const handover = await handOver(HANDOVERS);
+  console.log("\n| the leading tab closes → the other two tabs connected again | p50 | p95 | max | hand-overs |\n|---|---|---|---|---|");
+  console.log(`| through the next tab's new socket | ${handover.p50} ms | ${handover.p95} ms | ${handover.max} ms | ${handover.n} |`);
   const dir = join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `tabs-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}Z.json`);
-  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), tabs: TABS, reads: READS, sockets: [shared, perTab], propagation: reads }, null, 2));
+  writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), tabs: TABS, reads: READS, sockets: [shared, perTab], propagation: reads, handover }, null, 2));
   console.log(`\nraw figures: ${out}`);
 } finally {
   await browser.close();
