@@ -68,7 +68,8 @@ async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]):
       const client = clients[Math.floor(first / PER_CLIENT)]!;
       const opened = await client.rpc.call<{ failed: number; errors: string[] }>(
         "open",
-        { url: target.url, count, first, users, sources: SOURCES, hello: target.hello },
+        // Idle as a browser leaves it: the replayed inbox row acknowledged.
+        { url: target.url, count, first, users, sources: SOURCES, hello: target.hello, ack: true },
         300_000,
       );
       failed += opened.failed;

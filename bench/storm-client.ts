@@ -7,7 +7,7 @@
  * and a real server sees many addresses).
  *
  * Commands:
- *   open {url, count, first, users, sources, hello}  opens `count` sockets in the same tick, socket i
+ *   open {url, count, first, users, sources, hello, ack}  opens `count` sockets in the same tick, socket i
  *       (counted from `first`) as user u(1 + i mod users) from 127.0.0.(1 + i mod sources); resolves
  *       when every one has its `hello` (or, with hello false, is open) or failed:
  *       {ok, failed, allMs, p50, p99, max, errors}
@@ -30,6 +30,8 @@ interface OpenArgs {
   sources: number;
   /** Wait for the gateway's `hello` (true) or only for the socket to open (the raw `ws` server). */
   hello: boolean;
+  /** Acknowledge frames that ask for it (a replayed inbox row), as a browser does. Default false. */
+  ack?: boolean;
 }
 
 interface Opened {
@@ -77,7 +79,10 @@ async function open(args: OpenArgs): Promise<Opened> {
       };
       if (args.hello) {
         ws.on("message", (data) => {
-          if ((JSON.parse(data.toString()) as { type: string }).type === "hello") settle();
+          const frame = JSON.parse(data.toString()) as { type: string; id?: number; ack?: boolean };
+          // As a browser does: the replayed inbox row is acknowledged (the server then forgets it).
+          if (args.ack === true && frame.ack === true && frame.id !== undefined) ws.send(JSON.stringify({ type: "ack", ids: [frame.id] }));
+          if (frame.type === "hello") settle();
         });
       } else {
         ws.once("open", () => settle());

@@ -65,18 +65,20 @@ describe("audiences, with anonymous on", () => {
     const c = await cast({ enableAnonymous: true });
     await api.redirectUser("alice", "/reports/42");
     await api.progressUser("alice", 42);
-    expect(await c.alice1.next((frame) => frame.type === "redirect")).toEqual({ type: "redirect", url: "/reports/42" });
+    expect(await c.alice1.next((frame) => frame.type === "redirect")).toEqual({ type: "redirect", url: "/reports/42", channel: "user:alice" });
     expect(await c.alice2.next((frame) => frame.type === "progress")).toEqual({ type: "progress", progress: true, percent: "42%", channel: "user:alice" });
     await settle([c.bob, c.anon!], "marker");
     expect(c.bob.frames.filter((frame) => frame.type === "redirect" || frame.type === "progress")).toEqual([]);
   });
 
+  // The original client reads type, text, cssClass, clickURL, closeURL and hideCloseOption and
+  // ignores other keys; `channel` (last, as on progress frames) lets tabs sharing a socket route it.
   it("sends the exact bytes the original client expects", async () => {
     const c = await cast({ enableAnonymous: true });
     await api.sendToUser("alice", "Your import finished!", { level: "success" });
     await c.alice1.next((frame) => frame.type === "message");
     expect(c.alice1.raw.at(-1)).toBe(
-      '{"type":"message","text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false}',
+      '{"type":"message","text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false,"channel":"user:alice"}',
     );
   });
 

@@ -73,7 +73,7 @@ describe("durable inbox", () => {
     // Replayed before hello, in the wire format, id right after type.
     expect(alice.frames.findIndex(isText("Your import finished!"))).toBeLessThan(helloIndex(alice));
     expect(alice.raw[0]).toBe(
-      `{"type":"message","id":${replayed!.id},"ack":true,"text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false}`,
+      `{"type":"message","id":${replayed!.id},"ack":true,"text":"Your import finished!","cssClass":"success","clickURL":null,"closeURL":null,"hideCloseOption":false,"channel":"user:alice"}`,
     );
 
     ack(alice, replayed!.id!);
@@ -132,7 +132,7 @@ describe("durable inbox", () => {
     const s = await start();
     await api.redirectUser("alice", "/reports/42");
     const alice = await s.connect({ userId: "alice" });
-    expect(alice.frames[0]).toEqual({ type: "redirect", id: expect.any(Number), ack: true, url: "/reports/42" });
+    expect(alice.frames[0]).toEqual({ type: "redirect", id: expect.any(Number), ack: true, url: "/reports/42", channel: "user:alice" });
   });
 
   it("replay goes to the connecting socket only: an already-open tab gets no duplicate", async () => {
