@@ -17,6 +17,7 @@
  *   and a client that has not answered it within a second — or has twice the limit unread — is
  *   cut. A client that never reads so pins at most about twice the limit, kernel included.
  */
+import type { ExpiryEntry } from "./session-expiry.js";
 import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes.js";
 import type { ServerFrame } from "../../shared/protocol.js";
@@ -34,8 +35,6 @@ export type Holder = string | null;
 
 const NO_CHANNELS: ReadonlyMap<string, ReadonlySet<Holder>> = new Map();
 
-/** Longest delay `setTimeout` accepts; longer session expiries are re-armed in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** Inbox ids remembered as awaiting an ack (the oldest are forgotten first; they are replayed anyway). */
 const MAX_PENDING_ACKS = 512;
 /** Ack frames a socket may have in hand without spending frame-rate budget. */
@@ -81,7 +80,10 @@ export class Connection implements GroupMember {
   /** Set while the channel layer is down: the position an outage catch-up must resume from. */
   catchUpFrom: number | null | undefined;
   private readonly bucket: TokenBucket;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Its place in the gateway's session-expiry schedule (one timer for every socket). */
+  expiry: ExpiryEntry | undefined;
+  /** The key its client-frame budget is counted under (its user, or its address). */
+  budgetKey = "";
   /** Pre-built frames may be written to this socket directly (see `frame.ts`). */
   private readonly preparedFrames: boolean;
   private buffer: BufferedFrame[] | undefined;
@@ -312,34 +314,21 @@ export class Connection implements GroupMember {
     return this.bucket.take();
   }
 
-  /** Closes the socket when its session ends. */
-  armSessionExpiry(onExpired: () => void): void {
-    const expiresAt = this.user?.expiresAt;
-    if (expiresAt == null) return;
-    const arm = () => {
-      const remaining = expiresAt - Date.now();
-      if (remaining <= 0) return onExpired();
-      this.expiryTimer = setTimeout(arm, Math.min(remaining, MAX_TIMER_MS));
-      this.expiryTimer.unref();
-    };
-    arm();
-  }
-
   /** Starts closing with `code`; a peer that does not finish the close handshake is cut. */
   close(code: CloseCode, reason: string, graceMs = 1_000): void {
     this.closing = true;
     this.buffer = undefined;
-    clearTimeout(this.expiryTimer);
+    this.expiry?.cancel();
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), graceMs).unref();
   }
 
-  /** Releases timers; called once the socket has closed. */
+  /** Releases what it holds; called once the socket has closed. */
   dispose(): void {
     this.closing = true;
     this.buffer = undefined;
-    clearTimeout(this.expiryTimer);
+    this.expiry?.cancel();
   }
 }
 

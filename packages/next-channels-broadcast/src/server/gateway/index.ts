@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { userGroup } from "../../shared/channels.js";
 import { CloseCode } from "../../shared/close-codes.js";
 import { parseClientFrame, type ClientFrame, type PingFrame, type SubscribeFrame, type SubscriptionRefusal } from "../../shared/protocol.js";
@@ -25,6 +25,7 @@ import { AckWriter } from "./acks.js";
 import { Admission, clientAddress, isRefusal, type AdmissionTicket } from "./admission.js";
 import { ClientBudgets } from "./client-budgets.js";
 import { Connection } from "./connection.js";
+import { SessionExpiries } from "./session-expiry.js";
 import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX } from "./control.js";
 import { prepareTextFrame } from "./frame.js";
 import { FrameQueues } from "./frame-queue.js";
@@ -210,6 +211,16 @@ async function authenticateWithin(authenticate: Authenticate, req: IncomingMessa
   }
 }
 
+/** The Connection a socket belongs to: a tag set once at accept, read by the shared listeners. */
+const CONNECTION = Symbol("ncb.connection");
+type TaggedSocket = WebSocket & { [CONNECTION]?: Connection };
+function connectionOf(ws: WebSocket): Connection | undefined {
+  return (ws as TaggedSocket)[CONNECTION];
+}
+function kindOf(connection: Connection): SocketKind {
+  return connection.user ? "authenticated" : "anonymous";
+}
+
 /**
  * Creates a gateway. Route the HTTP server's `upgrade` events for `settings.path` to
  * `handleUpgrade`; `server.ts` shows how alongside Next.js.
@@ -251,6 +262,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   });
   const connections = new Set<Connection>();
   const tickets = new WeakMap<Connection, AdmissionTicket>();
+  const sessionExpiries = new SessionExpiries<Connection>((connection) => shut(connection, CloseCode.SESSION_ENDED, "session expired"));
   const lastRateNotice = new WeakMap<Connection, number>();
   let closing = false;
 
@@ -460,6 +472,30 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     }
   }
 
+  // One set of socket listeners for every socket, finding its Connection through a tag on the
+  // socket: four closures per socket (and the handshake's whole context they kept alive) were the
+  // largest part of an idle socket's heap above the bare `ws` server's (bench/README.md).
+  function onSocketPong(this: WebSocket): void {
+    connectionOf(this)?.onPong();
+  }
+  function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const connection = connectionOf(this);
+    if (connection) onMessage(connection, data, isBinary);
+  }
+  function ignoreSocketError(): void {
+    // 'close' follows; the error itself needs no handling.
+  }
+  function onSocketClose(this: WebSocket, code: number): void {
+    const connection = connectionOf(this);
+    if (!connection) return;
+    observer.closed?.(kindOf(connection), code);
+    connections.delete(connection);
+    connection.dispose();
+    leaveAll(connection);
+    tickets.get(connection)?.release();
+    budgets.leave(connection.budgetKey);
+  }
+
   function accept(ws: WebSocket, user: SocketUser | null, address: string, ticket: AdmissionTicket, request: { requested: string[]; token: string | null; lastId: number | null }, release: () => void): void {
     // Shutdown began while the upgrade completed: nothing is let in behind the snapshot of sockets.
     if (closing) {
@@ -470,24 +506,18 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     }
     const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl, address);
     connection.position = request.lastId;
+    connection.budgetKey = ClientBudgets.keyOf(user?.id ?? null, address);
     connections.add(connection);
     tickets.set(connection, ticket);
-    const budgetKey = ClientBudgets.keyOf(user?.id ?? null, address);
-    budgets.join(budgetKey);
-    ws.on("pong", () => connection.onPong());
-    ws.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
-    ws.on("error", () => undefined); // 'close' follows; the error itself needs no handling.
-    const kind: SocketKind = user ? "authenticated" : "anonymous";
-    observer.handshake?.({ accepted: true, kind });
-    ws.on("close", (code) => {
-      observer.closed?.(kind, code);
-      connections.delete(connection);
-      connection.dispose();
-      leaveAll(connection);
-      ticket.release();
-      budgets.leave(budgetKey);
-    });
-    connection.armSessionExpiry(() => shut(connection, CloseCode.SESSION_ENDED, "session expired"));
+    budgets.join(connection.budgetKey);
+    (ws as TaggedSocket)[CONNECTION] = connection;
+    ws.on("pong", onSocketPong);
+    ws.on("message", onSocketMessage);
+    ws.on("error", ignoreSocketError);
+    ws.on("close", onSocketClose);
+    observer.handshake?.({ accepted: true, kind: kindOf(connection) });
+    const expiresAt = user?.expiresAt;
+    if (expiresAt != null) connection.expiry = sessionExpiries.add(connection, expiresAt);
     // The handshake's join is the socket's first queued task: subscribe frames sent right after
     // opening wait for it (and come after hello), and so does any outage catch-up.
     frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(release));
@@ -682,6 +712,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
       closing = true;
       unmarkLayer();
       clearInterval(heartbeat);
+      sessionExpiries.stop();
       clearInterval(revocationSweep);
       stopStatus?.();
       await drain([...connections], drainWindowMs);
