@@ -13,6 +13,7 @@ import type { BackoffOptions } from "./backoff.js";
 import { createFrameIntake } from "./frame-intake.js";
 import { defaultLifecycleTarget, listenToLifecycle } from "./lifecycle.js";
 import { createPositionTracker, DEFAULT_SETTLE_MS } from "./position.js";
+import type { PositionTracker } from "./position.js";
 import { createSubscriptionRegistry } from "./subscriptions.js";
 import type { SubscriptionHandle, SubscriptionLink, SubscriptionRegistry, SubscriptionRequest } from "./subscriptions.js";
 
@@ -146,6 +147,20 @@ export function withLastId(url: string, lastId: number | null): string {
   } catch {
     return `${url}${url.includes("?") ? "&" : "?"}${LAST_ID_PARAM}=${lastId}`;
   }
+}
+
+/**
+ * The socket methods that only read or change the tab's subscriptions and position: the same for a
+ * tab's own socket and for a tab sharing another tab's (`shared-socket/tab.ts`).
+ */
+export function registryAndPositionMethods(registry: SubscriptionRegistry, tracker: PositionTracker): Pick<NotificationSocket, "subscribe" | "unsubscribe" | "getPosition" | "getLastSeenId" | "noteLastId"> {
+  return {
+    subscribe: (request) => registry.add(request),
+    unsubscribe: (names) => registry.removeChannels(names),
+    getPosition: () => tracker.position(),
+    getLastSeenId: () => tracker.highest(),
+    noteLastId: (id) => tracker.raise(id),
+  };
 }
 
 const OPEN = 1;
@@ -482,12 +497,8 @@ export function createNotificationSocket(options: NotificationSocketOptions): No
       if (!clientFrameSchema.safeParse(frame).success) return false;
       return sendRaw(frame);
     },
-    subscribe: (request) => registry.add(request),
-    unsubscribe: (names) => registry.removeChannels(names),
     getState: () => state,
     getChannels: () => channels,
-    getPosition: () => tracker.position(),
-    getLastSeenId: () => tracker.highest(),
-    noteLastId: (id) => tracker.raise(id),
+    ...registryAndPositionMethods(registry, tracker),
   };
 }

@@ -15,6 +15,7 @@ import type { ClientFrame, ServerFrame } from "../../shared/protocol.js";
 import { createFrameIntake } from "../frame-intake.js";
 import { defaultLifecycleTarget, listenToLifecycle } from "../lifecycle.js";
 import { createPositionTracker, DEFAULT_SETTLE_MS } from "../position.js";
+import { registryAndPositionMethods } from "../socket.js";
 import type { ConnectionState, NotificationSocket, NotificationSocketOptions } from "../socket.js";
 import { createSubscriptionRegistry } from "../subscriptions.js";
 import type { SubscriptionLink } from "../subscriptions.js";
@@ -310,12 +311,8 @@ export function createSharedNotificationSocket(options: SharedNotificationSocket
       if (!clientFrameSchema.safeParse(frame).success) return false;
       return toHub(frame);
     },
-    subscribe: (request) => registry.add(request),
-    unsubscribe: (names) => registry.removeChannels(names),
     getState: () => state,
     getChannels: () => channels,
-    getPosition: () => tracker.position(),
-    getLastSeenId: () => tracker.highest(),
-    noteLastId: (id) => tracker.raise(id),
+    ...registryAndPositionMethods(registry, tracker),
   };
 }
