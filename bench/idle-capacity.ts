@@ -4,6 +4,7 @@
  *
  *   npm run bench:idle                      # 19,900 sockets (1,990 users × 10), our gateway and raw ws
  *   npm run bench:idle -- --quick           # smoke run: 2,000 sockets
+ *   npm run bench:idle -- --quick --snapshot   # + heap snapshots of both servers: what a socket adds, by kind, ours vs raw ws
  *   npm run bench:idle -- --sockets 19900 --per-user 10 --targets gateway,raw-ws
  *
  * The server process (pinned to core 0; targets as in bench/lib/targets.ts: our gateway with
@@ -22,6 +23,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { startPostgresServer } from "../test/helpers/postgres-server";
 import { ROOT, runPinned, startNode, type BenchProcess } from "./lib/proc";
+import { compareGrowth, growthByKind, type HeapRow } from "./lib/heap-diff";
 import { drained, startTarget, type Memory, type TargetId } from "./lib/targets";
 
 function option(name: string, fallback: string): string {
@@ -29,6 +31,14 @@ function option(name: string, fallback: string): string {
   return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 const quick = process.argv.includes("--quick");
+const snapshot = process.argv.includes("--snapshot");
+/** Per target, what one socket added to the heap by kind (`--snapshot`). */
+const growths = new Map<TargetId, Map<string, HeapRow>>();
+function printRows(rows: HeapRow[]): void {
+  for (const row of rows) console.log(`  ${row.bytes.toFixed(0).padStart(6)} B  ${row.count.toFixed(2).padStart(6)} ×  ${row.key}`);
+}
+/** Names this run's files. */
+const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
 const sockets = Number(option("sockets", quick ? "2000" : "19900"));
 const perUser = Number(option("per-user", "10"));
 const targets = option("targets", "gateway,raw-ws").split(",") as TargetId[];
@@ -60,6 +70,11 @@ function openDescriptors(pid: number): number {
 async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]): Promise<Holding> {
   const target = await startTarget(id, databaseUrl);
   try {
+    const snapshotDir = join(ROOT, "bench", "results", `idle-${stamp}`);
+    if (snapshot && target.heapSnapshot) {
+      mkdirSync(snapshotDir, { recursive: true });
+      await target.heapSnapshot(join(snapshotDir, `${id}-before.heapsnapshot`));
+    }
     const before = await target.memory();
     let failed = 0;
     const errors = new Set<string>();
@@ -79,6 +94,14 @@ async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]):
     const after = await target.memory();
     const fds = openDescriptors(target.pid);
     const held = await target.sockets();
+    if (snapshot && target.heapSnapshot) {
+      await target.heapSnapshot(join(snapshotDir, `${id}-after.heapsnapshot`));
+      const growth = growthByKind(join(snapshotDir, `${id}-before.heapsnapshot`), join(snapshotDir, `${id}-after.heapsnapshot`), held);
+      growths.set(id, growth);
+      const rows = [...growth.values()].sort((x, y) => y.bytes - x.bytes).slice(0, 25);
+      console.log(`${target.label}: what one idle socket adds to the heap (top ${rows.length} kinds, snapshots in ${snapshotDir})`);
+      printRows(rows);
+    }
     console.log(`${target.label}: ${held} sockets held (${failed} failed${errors.size ? `: ${[...errors].join(", ")}` : ""}), ${fds} descriptors open`);
     for (const client of clients) await client.rpc.call("close");
     await drained(target);
@@ -110,6 +133,12 @@ async function main(): Promise<void> {
   try {
     for (let index = 0; index < Math.ceil(sockets / PER_CLIENT); index++) clients.push((await startNode(`storm-client#${index}`, 1, "bench/storm-client.ts", [])).proc);
     for (const id of targets) results.push(await hold(id, pg.url, clients));
+    const ours = growths.get("gateway");
+    const raw = growths.get("raw-ws");
+    if (ours && raw) {
+      console.log("what one of our idle sockets holds more than one of raw ws's, by kind (bytes, objects):");
+      printRows(compareGrowth(ours, raw));
+    }
   } finally {
     await Promise.all(clients.map((client) => client.stop()));
     await pg.stop();
@@ -124,7 +153,7 @@ async function main(): Promise<void> {
     );
   }
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  const out = join(ROOT, "bench/results", `idle-${new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z")}.json`);
+  const out = join(ROOT, "bench/results", `idle-${stamp}.json`);
   writeFileSync(out, JSON.stringify({ load, loadAtEnd: loadavg(), sockets, users, perUser, sources: SOURCES, results }, null, 2));
   console.log(`\nraw figures: ${out}; load at the end ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 }

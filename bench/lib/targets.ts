@@ -40,6 +40,8 @@ export interface Target {
   eventLoop?(): Promise<{ p50: number; p99: number; max: number }>;
   /** Starts the CPU profiler; `stop` writes the profile to `file` (our gateway only). */
   profile?: { start(): Promise<void>; stop(file: string): Promise<void> };
+  /** Writes a V8 heap snapshot to `file`. */
+  heapSnapshot?: (file: string) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,9 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
       hello: false,
       sockets: () => proc.rpc.call<number>("connections"),
       memory: () => proc.rpc.call<Memory>("memory"),
+      heapSnapshot: async (file) => {
+        await proc.rpc.call("heapSnapshot", { file }, 120_000);
+      },
       stop: () => proc.stop(),
     };
   }
@@ -98,6 +103,7 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
       await http(port, "POST", "/eld");
       return figures;
     },
+    heapSnapshot: (file) => http(port, "POST", `/heap-snapshot?file=${encodeURIComponent(file)}`),
     profile: {
       start: () => http(port, "POST", "/profile/start"),
       stop: (file) => http(port, "POST", `/profile/stop?file=${encodeURIComponent(file)}`),

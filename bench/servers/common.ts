@@ -2,6 +2,7 @@
  * Shared by every bench server: command-line flags, the broadcast frame, memory readings and
  * the record of send-loop times (measured inside the server around its own fan-out).
  */
+import { writeHeapSnapshot } from "node:v8";
 import { setImmediate as tick } from "node:timers/promises";
 import { now } from "../lib/clock";
 import { emit, serve } from "../lib/ipc";
@@ -81,6 +82,11 @@ export interface ServerHandlers {
 export function runServer(handlers: ServerHandlers, ready: Record<string, unknown>): void {
   serve({
     memory: () => memory(),
+    /** A V8 heap snapshot to `args.file` (bench:idle -- --snapshot compares ours with it). */
+    heapSnapshot: (args) => {
+      writeHeapSnapshot(String(args.file));
+      return true;
+    },
     connections: () => handlers.connections(),
     broadcast: async (args) => {
       await handlers.broadcast(Number(args.seq));

@@ -107,16 +107,31 @@ export class Admission {
     this.total += 1;
     bump(this.perAddress, address, 1);
     if (user) bump(this.perUser, user.id, 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.total -= 1;
-        bump(this.perAddress, address, -1);
-        if (user) bump(this.perUser, user.id, -1);
-      },
-    };
+    return new Ticket(this, user, address);
+  }
+
+  /** @internal A ticket given back: its place is free again. */
+  leave(user: SocketUser | null, address: string): void {
+    this.total -= 1;
+    bump(this.perAddress, address, -1);
+    if (user) bump(this.perUser, user.id, -1);
+  }
+}
+
+/** A small object per open socket (a class, not a closure: an idle socket should cost little). */
+class Ticket implements AdmissionTicket {
+  private released = false;
+
+  constructor(
+    private readonly admission: Admission,
+    private readonly user: SocketUser | null,
+    private readonly address: string,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.admission.leave(this.user, this.address);
   }
 }
 

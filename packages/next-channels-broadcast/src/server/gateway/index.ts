@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { userGroup } from "../../shared/channels.js";
 import { CloseCode } from "../../shared/close-codes.js";
 import { parseClientFrame, type ClientFrame, type PingFrame, type SubscribeFrame, type SubscriptionRefusal } from "../../shared/protocol.js";
@@ -211,12 +211,6 @@ async function authenticateWithin(authenticate: Authenticate, req: IncomingMessa
   }
 }
 
-/** The Connection a socket belongs to: a tag set once at accept, read by the shared listeners. */
-const CONNECTION = Symbol("ncb.connection");
-type TaggedSocket = WebSocket & { [CONNECTION]?: Connection };
-function connectionOf(ws: WebSocket): Connection | undefined {
-  return (ws as TaggedSocket)[CONNECTION];
-}
 function kindOf(connection: Connection): SocketKind {
   return connection.user ? "authenticated" : "anonymous";
 }
@@ -266,9 +260,31 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   const lastRateNotice = new WeakMap<Connection, number>();
   let closing = false;
 
+  /**
+   * The server's sockets hand their events straight to their Connection instead of to listeners:
+   * four listeners per socket (closures, the handshake's context they kept alive, and a larger
+   * event table on every socket) were the largest part of an idle socket's heap above the bare
+   * `ws` server's (bench/README.md). Listeners added by anyone else still run (`super.emit`).
+   */
+  class GatewaySocket extends WebSocket {
+    connection: Connection | undefined = undefined;
+
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      const connection = this.connection;
+      if (connection !== undefined) {
+        if (event === "message") onMessage(connection, args[0] as RawData, args[1] as boolean);
+        else if (event === "pong") connection.onPong();
+        else if (event === "close") onSocketClose(connection, args[0] as number);
+      }
+      // 'close' follows an error; the error itself needs no handling (and must not throw).
+      if (event === "error" && this.listenerCount("error") === 0) return false;
+      return super.emit(event, ...args);
+    }
+  }
+
   // perMessageDeflate off: compressing each frame per socket would undo serialise-once, and
   // small JSON frames gain little. maxPayload bounds what a client can make us buffer.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false, WebSocket: GatewaySocket });
 
   // Each beat: a protocol ping (the browser answers by itself; no pong by the next beat means
   // the peer is gone) and a tiny text ping, framed once for everyone, which the browser can see.
@@ -472,22 +488,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     }
   }
 
-  // One set of socket listeners for every socket, finding its Connection through a tag on the
-  // socket: four closures per socket (and the handshake's whole context they kept alive) were the
-  // largest part of an idle socket's heap above the bare `ws` server's (bench/README.md).
-  function onSocketPong(this: WebSocket): void {
-    connectionOf(this)?.onPong();
-  }
-  function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    const connection = connectionOf(this);
-    if (connection) onMessage(connection, data, isBinary);
-  }
-  function ignoreSocketError(): void {
-    // 'close' follows; the error itself needs no handling.
-  }
-  function onSocketClose(this: WebSocket, code: number): void {
-    const connection = connectionOf(this);
-    if (!connection) return;
+  function onSocketClose(connection: Connection, code: number): void {
     observer.closed?.(kindOf(connection), code);
     connections.delete(connection);
     connection.dispose();
@@ -510,11 +511,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     connections.add(connection);
     tickets.set(connection, ticket);
     budgets.join(connection.budgetKey);
-    (ws as TaggedSocket)[CONNECTION] = connection;
-    ws.on("pong", onSocketPong);
-    ws.on("message", onSocketMessage);
-    ws.on("error", ignoreSocketError);
-    ws.on("close", onSocketClose);
+    (ws as GatewaySocket).connection = connection;
     observer.handshake?.({ accepted: true, kind: kindOf(connection) });
     const expiresAt = user?.expiresAt;
     if (expiresAt != null) connection.expiry = sessionExpiries.add(connection, expiresAt);
