@@ -33,11 +33,8 @@ import { sampleCpu } from "./lib/cpu";
 import { ROOT, runPinned, startNode } from "./lib/proc";
 import { profileShares, formatShares } from "./lib/profile-shares";
 import { drained, startTarget, type TargetId } from "./lib/targets";
+import { option } from "./lib/args";
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 const quick = process.argv.includes("--quick");
 const profile = process.argv.includes("--profile");
 const sockets = Number(option("sockets", quick ? "1000" : "10000"));

@@ -23,13 +23,10 @@ import { resolve } from "node:path";
 import WebSocket from "ws";
 import { http, pinger, sessionCookies, startAuthServer, type AuthServer } from "./lib/auth-server";
 import { HAS_TASKSET, runPinned } from "./lib/proc";
+import { option } from "./lib/args";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 const before = process.argv.includes("--before") ? resolve(option("before", "")) : undefined;
 const ackSockets = Number(option("acks", "500"));
 const handshakes = Number(option("handshakes", "1500"));

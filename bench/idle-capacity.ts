@@ -25,11 +25,8 @@ import { startPostgresServer } from "../test/helpers/postgres-server";
 import { ROOT, runPinned, startNode, type BenchProcess } from "./lib/proc";
 import { compareGrowth, growthByKind, type HeapRow } from "./lib/heap-diff";
 import { drained, startTarget, type Memory, type TargetId } from "./lib/targets";
+import { option } from "./lib/args";
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 const quick = process.argv.includes("--quick");
 const snapshot = process.argv.includes("--snapshot");
 /** Per target, what one socket added to the heap by kind (`--snapshot`). */

@@ -26,11 +26,8 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { PASSWORD, startAppServer } from "../e2e/support/app-server";
 import { debianChromium } from "../playwright.chromium";
+import { option } from "./lib/args";
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 const TABS = Number(option("tabs", "10"));
 const READS = Number(option("reads", "30"));
 const HANDOVERS = Number(option("handovers", "10"));

@@ -6,20 +6,13 @@
 import { expect, type Page } from "@playwright/test";
 import { test } from "@playwright/test";
 import { appServerPerFile } from "./support/per-file";
-import { signIn, toasts } from "./support/pages";
+import { publishToUser, signIn, toasts } from "./support/pages";
 import { RenderLog } from "./support/render-log";
 
 const API_KEY = "e2e-center-key-0123456789abcdef";
 const file = appServerPerFile({ users: ["alice", "bob", "carol"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
 
-async function sendTo(username: string, text: string, level?: "info" | "success"): Promise<void> {
-  const response = await fetch(`${file.app.url}/api/notifications/publish`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: JSON.stringify({ audience: "user", username, text, ...(level ? { level } : {}) }),
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-}
+const sendTo = (username: string, text: string, level?: "info" | "success") => publishToUser(file.app.url, API_KEY, username, text, level);
 
 const bell = (page: Page) => page.getByTestId("notification-bell");
 

@@ -6,20 +6,13 @@
  */
 import { expect, test, type BrowserContext, type Page, type WebSocketRoute } from "@playwright/test";
 import { appServerPerFile } from "./support/per-file";
-import { expectConnected, expectLive, postComment, recordSockets, signIn, toasts } from "./support/pages";
+import { expectConnected, expectLive, postComment, publishToUser, recordSockets, signIn, toasts } from "./support/pages";
 import { RenderLog } from "./support/render-log";
 
 const API_KEY = "e2e-shared-socket-key-0123456789";
 const file = appServerPerFile({ users: ["alice", "bob"], env: { NOTIFICATIONS_API_KEY: API_KEY, NOTIFICATIONS_API_RATE_PER_SECOND: "1000" } });
 
-async function sendTo(username: string, text: string): Promise<void> {
-  const response = await fetch(`${file.app.url}/api/notifications/publish`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: JSON.stringify({ audience: "user", username, text }),
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-}
+const sendTo = (username: string, text: string, level?: "info" | "success") => publishToUser(file.app.url, API_KEY, username, text, level);
 
 /** Opens `path` in a new tab of `context`, recording the notification sockets it opens. */
 async function openTab(context: BrowserContext, path: string, sockets: Map<Page, string[]>): Promise<Page> {

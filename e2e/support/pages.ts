@@ -80,3 +80,19 @@ export function recordSockets(page: Page): string[] {
   });
   return urls;
 }
+
+/**
+ * Sends a message to `username` through the app's publish endpoint (`NOTIFICATIONS_API_KEY`) and
+ * expects it accepted.
+ *
+ * @example
+ * await publishToUser(file.app.url, API_KEY, "alice", "Report ready", "success");
+ */
+export async function publishToUser(baseURL: string, apiKey: string, username: string, text: string, level?: "info" | "success" | "warning" | "error"): Promise<void> {
+  const response = await fetch(`${baseURL}/api/notifications/publish`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ audience: "user", username, text, ...(level ? { level } : {}) }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
