@@ -126,6 +126,14 @@ export function useInbox({ initial, actions }: UseInboxOptions): Inbox {
     }
   }, []);
 
+  /** Runs one of the app's change actions and applies its result here (other tabs hear it live). */
+  const change = async (kind: CenterEventData["change"], ids: CenterEventData["ids"], action: () => Promise<CenterChangeResult>) => {
+    const result = await run(action);
+    if (!result) return;
+    setItems((previous) => applyCenterChange(previous, { change: kind, ids, unread: result.unread }));
+    setUnread(result.unread);
+  };
+
   // Back from a drop: changes made elsewhere meanwhile were not replayed; reload the first page.
   // Not on the first open: the server rendered `initial` just before it.
   const everOpen = useRef(false);
@@ -162,26 +170,8 @@ export function useInbox({ initial, actions }: UseInboxOptions): Inbox {
         setCursor(page.nextCursor);
       });
     },
-    async markRead(ids) {
-      const result = await run(() => actionsRef.current.markRead(ids));
-      if (result) {
-        setItems((previous) => applyCenterChange(previous, { change: "read", ids, unread: result.unread }));
-        setUnread(result.unread);
-      }
-    },
-    async markAllRead() {
-      const result = await run(() => actionsRef.current.markRead("all"));
-      if (result) {
-        setItems((previous) => applyCenterChange(previous, { change: "read", ids: "all", unread: result.unread }));
-        setUnread(result.unread);
-      }
-    },
-    async archive(ids) {
-      const result = await run(() => actionsRef.current.archive(ids));
-      if (result) {
-        setItems((previous) => applyCenterChange(previous, { change: "archived", ids, unread: result.unread }));
-        setUnread(result.unread);
-      }
-    },
+    markRead: (ids) => change("read", ids, () => actionsRef.current.markRead(ids)),
+    markAllRead: () => change("read", "all", () => actionsRef.current.markRead("all")),
+    archive: (ids) => change("archived", ids, () => actionsRef.current.archive(ids)),
   };
 }
