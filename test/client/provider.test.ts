@@ -168,6 +168,20 @@ describe("socket lifetime", () => {
     await until(() => server.connections.length === 2 && stateOf() === "open", "reconnected");
   });
 
+  it("a hello for another user than the layout's (the session changed elsewhere) refreshes the router once", async () => {
+    const connection = await renderOpen({ userId: "alice" });
+    connection.send({ type: "hello", protocol: 1, userId: "alice", channels: [], heartbeatMs: 30_000 });
+    connection.send(message({ id: 30, text: "marker" }));
+    await until(() => $$('[data-notification-id="30"]').length === 1, "marker");
+    expect(refreshes).toBe(0);
+    connection.send({ type: "hello", protocol: 1, userId: null, channels: [], heartbeatMs: 30_000 });
+    await until(() => refreshes === 1, "router.refresh()");
+    connection.send({ type: "hello", protocol: 1, userId: null, channels: [], heartbeatMs: 30_000 });
+    connection.send(message({ id: 31, text: "marker 2" }));
+    await until(() => $$('[data-notification-id="31"]').length === 1, "marker 2");
+    expect(refreshes).toBe(1);
+  });
+
   it("does not reconnect because of an inline backoff object on re-render", async () => {
     await renderOpen({ backoff: { initialMs: 10, jitter: 0 } });
     render(provider({ backoff: { initialMs: 10, jitter: 0 } }));

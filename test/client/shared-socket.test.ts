@@ -9,8 +9,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import * as api from "../../packages/next-channels-broadcast/src/server";
-import { createSharedNotificationSocket } from "../../packages/next-channels-broadcast/src/client/shared-socket/tab";
-import type { NotificationSocket, WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
+import { createSharedNotificationSocket, type SharedNotificationSocket } from "../../packages/next-channels-broadcast/src/client/shared-socket/tab";
+import type { WebSocketConstructor } from "../../packages/next-channels-broadcast/src/client/socket";
 import type { SubscriptionHandle } from "../../packages/next-channels-broadcast/src/client/subscriptions";
 import { sessionCookie } from "../helpers/sessions";
 import { createBrowserLocks, type TabLocks } from "../helpers/tab-locks";
@@ -25,9 +25,11 @@ const tabs: Tab[] = [];
 let opened = 0;
 
 interface Tab {
-  socket: NotificationSocket;
+  socket: SharedNotificationSocket;
   recorder: Recorder;
   locks: TabLocks;
+  /** Close codes `onClose` reported. */
+  closes: number[];
   /** Message texts passed on to the page, in order. */
   messages(): string[];
 }
@@ -67,6 +69,7 @@ async function browserOf(userId: string, shareKey = `test-${Math.random()}`) {
     openTab(): Tab {
       const recorder = new Recorder();
       const tabLocks = locks.tab();
+      const closes: number[] = [];
       const socket = createSharedNotificationSocket({
         url: server!.url,
         WebSocket: Browser,
@@ -76,12 +79,14 @@ async function browserOf(userId: string, shareKey = `test-${Math.random()}`) {
         backoff: { initialMs: 10, jitter: 0 },
         onFrame: recorder.onFrame,
         onStateChange: recorder.onStateChange,
+        onClose: ({ code }) => closes.push(code),
       });
       socket.connect();
       const tab: Tab = {
         socket,
         recorder,
         locks: tabLocks,
+        closes,
         messages: () => recorder.frames.flatMap((frame) => (frame.type === "message" ? [frame.text] : [])),
       };
       tabs.push(tab);
@@ -182,6 +187,17 @@ describe("tabs sharing one socket", () => {
     }
     expect(opened).toBe(2);
     expect(sockets()).toBe(1);
+  });
+
+  it("a tab whose user changed tells the others: they hear 4001, as if the server had ended their session", async () => {
+    server = await startReplayServer({ database });
+    const browser = await browserOf("alice");
+    const [a, b, c] = [browser.openTab(), browser.openTab(), browser.openTab()];
+    await Promise.all([open(a), open(b), open(c)]);
+    a.socket.announceSessionEnded();
+    a.socket.dispose();
+    await vi.waitFor(() => expect([b.closes, c.closes]).toEqual([[4001], [4001]]));
+    expect(a.closes).toEqual([]);
   });
 
   it("a tab that crashes releases its channels: the others' stay", async () => {

@@ -51,7 +51,7 @@ export { defaultRenderers, renderMessageToast, followSameOriginRedirect } from "
 export type { RenderContext, Renderers } from "./renderers.js";
 export { createNotificationSocket, DEFAULT_OPEN_TIMEOUT_MS, LAST_ID_PARAM, withLastId } from "./socket.js";
 export { canShareSocket, createSharedNotificationSocket } from "./shared-socket/tab.js";
-export type { SharedNotificationSocketOptions } from "./shared-socket/tab.js";
+export type { SharedNotificationSocket, SharedNotificationSocketOptions } from "./shared-socket/tab.js";
 export type {
   ConnectionState,
   ConnectionStatus,

@@ -5,7 +5,7 @@
  * rendering of what arrives.
  */
 import { useRouter } from "next/navigation";
-import { Suspense, useEffect, useEffectEvent, useMemo, useState } from "react";
+import { Suspense, useEffect, useEffectEvent, useLayoutEffect, useMemo, useState } from "react";
 import type { ComponentProps, ReactNode } from "react";
 import { Toaster } from "react-hot-toast";
 import { CloseCode } from "../shared/close-codes.js";
@@ -192,6 +192,13 @@ export function NotificationsProvider({
     return options === false ? null : createToastQueue(options);
   }, [queueKey]);
   const [chimeRef] = useState(() => ({ current: null as Chime | null }));
+  /** The session key of the latest commit, updated before passive effect cleanups run. */
+  const [latestSessionKeyRef] = useState(() => ({ current: sessionKey }));
+  useLayoutEffect(() => {
+    latestSessionKeyRef.current = sessionKey;
+  }, [sessionKey, latestSessionKeyRef]);
+  /** The session key a stale-session refresh was already asked for (see `hello` in handleFrame). */
+  const [staleRefreshRef] = useState(() => ({ current: null as string | null }));
 
   const update = (key: string, change: (previous: SessionView) => Partial<NotificationsState>) =>
     setSession((previous) => {
@@ -211,6 +218,14 @@ export function NotificationsProvider({
       push: (path) => void performNavigation({ kind: "push", path }, navigator),
       navigate: (target) => performNavigation(target, navigator),
     };
+    // The socket says who it is. Another user than the layout was rendered for means the session
+    // changed under this tab (signed out or in elsewhere) without this tab's own socket being told —
+    // with a shared socket, the tab that held it may have left before the server's 4001 reached it.
+    // Render the layout again with the real session, once per socket session.
+    if (frame.type === "hello" && frame.userId !== userId && staleRefreshRef.current !== key) {
+      staleRefreshRef.current = key;
+      router.refresh();
+    }
     const use = { ...defaultRenderers, ...renderers };
     const muted = frame.type === "message" && isToastMuted(frame, toastPreferences ?? readStoredToastPreferences());
     if (frame.type === "message" && !muted) chimeRef.current?.play();
@@ -303,10 +318,8 @@ export function NotificationsProvider({
         if (live) onSocketClose(code, everOpened);
       },
     };
-    const controller =
-      shareSocket && canShareSocket()
-        ? createSharedNotificationSocket({ ...socketOptions, shareKey: JSON.stringify([path, userId]) })
-        : createNotificationSocket(socketOptions);
+    const shared = shareSocket && canShareSocket() ? createSharedNotificationSocket({ ...socketOptions, shareKey: JSON.stringify([path, userId]) }) : null;
+    const controller = shared ?? createNotificationSocket(socketOptions);
     controllerRef.current = controller;
     // StrictMode mounts, unmounts and mounts again synchronously. Connecting on a later
     // macrotask lets the first cleanup cancel before any socket exists: never two sockets,
@@ -316,9 +329,12 @@ export function NotificationsProvider({
       live = false;
       clearTimeout(timer);
       if (controllerRef.current === controller) controllerRef.current = null;
+      // Replaced because the user changed (not unmounted): say so, so tabs sharing the socket
+      // render their layouts again (see createSharedNotificationSocket).
+      if (latestSessionKeyRef.current !== key) shared?.announceSessionEnded();
       controller.dispose();
     };
-  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry, shareSocket, userId]);
+  }, [active, sessionKey, path, backoffKey, WebSocketImpl, controllerRef, registry, shareSocket, userId, latestSessionKeyRef]);
 
   const api = useMemo<NotificationsApi>(
     () => ({

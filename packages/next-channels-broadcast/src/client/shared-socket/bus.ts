@@ -6,6 +6,9 @@
 import type { ClientFrame, ServerFrame } from "../../shared/protocol.js";
 import type { ConnectionState } from "../socket.js";
 
+/** Tab → every other tab: this tab's user changed (signed out or in): the others' layouts are stale. */
+export type SessionEnded = { kind: "session-ended"; tab: string };
+
 /** Tab → the leading tab's hub. */
 export type ToHub =
   | { kind: "join"; tab: string }
@@ -22,7 +25,7 @@ export type FromHub =
   | { kind: "closed"; leader: string; code: number; reason: string }
   | { kind: "resign"; leader: string };
 
-export type BusMessage = ToHub | FromHub;
+export type BusMessage = ToHub | FromHub | SessionEnded;
 
 export interface Bus {
   post(message: BusMessage): void;
@@ -39,7 +42,7 @@ export interface BroadcastChannelLike {
 }
 export type BroadcastChannelConstructor = new (name: string) => BroadcastChannelLike;
 
-const KINDS = new Set(["join", "send", "leave", "reconnect", "leader", "state", "channels", "frame", "closed", "resign"]);
+const KINDS = new Set(["session-ended", "join", "send", "leave", "reconnect", "leader", "state", "channels", "frame", "closed", "resign"]);
 
 function isBusMessage(value: unknown): value is BusMessage {
   return typeof value === "object" && value !== null && KINDS.has((value as { kind?: unknown }).kind as string);

@@ -38,6 +38,16 @@ export interface SharedNotificationSocketOptions extends NotificationSocketOptio
   BroadcastChannel?: BroadcastChannelConstructor;
 }
 
+/** A tab's endpoint of a shared socket: a `NotificationSocket`, plus one way to speak to the other tabs. */
+export interface SharedNotificationSocket extends NotificationSocket {
+  /**
+   * This tab's user changed (signed out or in): tells the other tabs sharing the socket, whose
+   * `onClose` then hears 4001 as if the server had ended their session (they render again). Call
+   * it before disposing the endpoint; the provider does.
+   */
+  announceSessionEnded(): void;
+}
+
 /**
  * True when this browser can share a socket between tabs (Web Locks and BroadcastChannel).
  *
@@ -70,7 +80,7 @@ const CONNECTING: ConnectionState = { status: "connecting" };
  * socket.connect();
  * socket.subscribe({ channels: ["articles-42"] }); // held by the one shared socket, routed here
  */
-export function createSharedNotificationSocket(options: SharedNotificationSocketOptions): NotificationSocket {
+export function createSharedNotificationSocket(options: SharedNotificationSocketOptions): SharedNotificationSocket {
   const locks = options.locks ?? browserLocks();
   const Channel = options.BroadcastChannel ?? (globalThis as { BroadcastChannel?: BroadcastChannelConstructor }).BroadcastChannel;
   if (!locks || !Channel) throw new Error("Sharing a socket needs Web Locks and BroadcastChannel; check canShareSocket() first.");
@@ -154,6 +164,14 @@ export function createSharedNotificationSocket(options: SharedNotificationSocket
     bus?.post({ kind: "join", tab });
   };
 
+  const closedBy = (code: number, reason: string) => {
+    try {
+      options.onClose?.({ code, reason });
+    } catch (error) {
+      console.error("[notifications] close handler threw", error);
+    }
+  };
+
   const fromHub = (message: FromHub) => {
     if (message.kind === "leader") {
       follow(message.leader);
@@ -182,17 +200,18 @@ export function createSharedNotificationSocket(options: SharedNotificationSocket
         deliver(message.frame);
         break;
       case "closed":
-        try {
-          options.onClose?.({ code: message.code, reason: message.reason });
-        } catch (error) {
-          console.error("[notifications] close handler threw", error);
-        }
+        closedBy(message.code, message.reason);
         break;
     }
   };
 
   const onBus = (message: BusMessage) => {
     switch (message.kind) {
+      case "session-ended":
+        // Another tab's user changed: the cookie this tab's layout was rendered with is gone. The
+        // server's 4001 may never reach this tab (the tab that held the socket left first).
+        if (message.tab !== tab) closedBy(CloseCode.SESSION_ENDED, "session changed in another tab");
+        return;
       case "join":
       case "send":
       case "leave":
@@ -306,6 +325,9 @@ export function createSharedNotificationSocket(options: SharedNotificationSocket
       if (disposed) return;
       close();
       disposed = true;
+    },
+    announceSessionEnded() {
+      bus?.post({ kind: "session-ended", tab });
     },
     send(frame) {
       if (!clientFrameSchema.safeParse(frame).success) return false;
