@@ -80,7 +80,7 @@ async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]):
       const client = clients[Math.floor(first / PER_CLIENT)]!;
       const opened = await client.rpc.call<{ failed: number; errors: string[] }>(
         "open",
-        // Idle as a browser leaves it: the replayed inbox row acknowledged.
+        // Idle as a browser leaves it: the replayed inbox row acknowledged (raw ws: the same frame, sent once open).
         { url: target.url, count, first, users, sources: SOURCES, hello: target.hello, ack: true },
         300_000,
       );

@@ -13,11 +13,11 @@ import { now } from "../lib/clock";
 import { benchText, runServer, timeLoop } from "./common";
 
 const connections = new Set<Connection>();
-const limits = { maxBufferedBytes: 1_048_576, clientFramesPerSecond: 20 };
+const context = { maxBufferedBytes: 1_048_576, clientFramesPerSecond: 20, onSlowConsumer: () => undefined };
 const server = createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false });
 wss.on("connection", (ws) => {
-  const connection = new Connection(ws, null, limits, () => undefined);
+  const connection = new Connection(ws, null, context);
   connections.add(connection);
   ws.on("error", () => undefined);
   ws.on("close", () => connections.delete(connection));

@@ -97,7 +97,7 @@ describe("writing prepared frames", () => {
     const { server, client } = await pair();
     client.pause(); // stop reading: the server's queue for this socket grows
     const cut: Connection[] = [];
-    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20 }, (c) => cut.push(c));
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: (c) => void cut.push(c) });
     const { payload, wire } = prepareTextFrame("y".repeat(64 * 1024));
     for (let i = 0; i < 4_000 && cut.length === 0; i++) {
       connection.deliver(payload, wire);

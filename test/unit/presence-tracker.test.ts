@@ -30,7 +30,7 @@ function heldReads(inner: ChannelLayer) {
 
 function socket(userId: string, channel: string): PresenceSocket & { frames: string[] } {
   const frames: string[] = [];
-  return { user: { id: userId, expiresAt: null }, groups: new Set([channel]), closing: false, frames, deliver: (payload) => void frames.push(payload.toString()) };
+  return { user: { id: userId, expiresAt: null }, inGroup: (group) => group === channel, closing: false, frames, deliver: (payload) => void frames.push(payload.toString()) };
 }
 
 const other = (list: [string, string][], exp = Date.now() + 60_000) =>

@@ -27,11 +27,6 @@ export interface AdmissionRefusal {
   reason: string;
 }
 
-/** A place counted against the caps; give it back once if the socket is not accepted or when it closes. */
-export interface AdmissionTicket {
-  release(): void;
-}
-
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -96,10 +91,13 @@ export class Admission {
   }
 
   /**
-   * Counts a socket of `user` (null = anonymous) from `address` against the caps, or says why it
-   * is refused. An anonymous socket counts against its address only.
+   * Counts a socket of `user` (null = anonymous) from `address` against the caps (null), or says
+   * why it is refused. An anonymous socket counts against its address only. The caller gives the
+   * place back with `leave(user, address)` exactly once: when the socket is not accepted after all,
+   * or when it closes. (No ticket object: an idle socket should cost little; its `Connection`
+   * already holds the user and the address.)
    */
-  admit(user: SocketUser | null, address: string): AdmissionTicket | AdmissionRefusal {
+  admit(user: SocketUser | null, address: string): AdmissionRefusal | null {
     const { maxSockets, maxSocketsPerUser, maxSocketsPerIp } = this.settings;
     if (this.total >= maxSockets) return { status: 503, reason: "Server at capacity" };
     if (user && (this.perUser.get(user.id) ?? 0) >= maxSocketsPerUser) return { status: 429, reason: "Too many connections for this user" };
@@ -107,10 +105,10 @@ export class Admission {
     this.total += 1;
     bump(this.perAddress, address, 1);
     if (user) bump(this.perUser, user.id, 1);
-    return new Ticket(this, user, address);
+    return null;
   }
 
-  /** @internal A ticket given back: its place is free again. */
+  /** A place counted by `admit` is free again. */
   leave(user: SocketUser | null, address: string): void {
     this.total -= 1;
     bump(this.perAddress, address, -1);
@@ -118,30 +116,8 @@ export class Admission {
   }
 }
 
-/** A small object per open socket (a class, not a closure: an idle socket should cost little). */
-class Ticket implements AdmissionTicket {
-  private released = false;
-
-  constructor(
-    private readonly admission: Admission,
-    private readonly user: SocketUser | null,
-    private readonly address: string,
-  ) {}
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.admission.leave(this.user, this.address);
-  }
-}
-
 function bump(counts: Map<string, number>, key: string, by: number): void {
   const next = (counts.get(key) ?? 0) + by;
   if (next <= 0) counts.delete(key);
   else counts.set(key, next);
-}
-
-/** Type guard: the result of `admit` was a refusal. */
-export function isRefusal(result: AdmissionTicket | AdmissionRefusal): result is AdmissionRefusal {
-  return "status" in result;
 }

@@ -7,6 +7,8 @@
 import { TokenBucket } from "../rate-limit.js";
 
 interface Entry {
+  /** The key itself, so every socket of the key shares one string (see `join`). */
+  key: string;
   bucket: TokenBucket;
   sockets: number;
 }
@@ -21,11 +23,18 @@ export class ClientBudgets {
     return userId !== null ? `user:${userId}` : `address:${address}`;
   }
 
-  /** A socket with this key opened: it shares the key's budget until `leave`. */
-  join(key: string): void {
+  /**
+   * A socket with this key opened: it shares the key's budget until `leave`. Returns the key as
+   * first stored, for the socket to keep: ten tabs of one user then hold one string, not ten.
+   */
+  join(key: string): string {
     const entry = this.entries.get(key);
-    if (entry) entry.sockets += 1;
-    else this.entries.set(key, { bucket: new TokenBucket(this.perSecond), sockets: 1 });
+    if (entry) {
+      entry.sockets += 1;
+      return entry.key;
+    }
+    this.entries.set(key, { key, bucket: new TokenBucket(this.perSecond), sockets: 1 });
+    return key;
   }
 
   /** A socket with this key closed; the budget is forgotten with its last socket. */

@@ -17,14 +17,13 @@
  *   and a client that has not answered it within a second — or has twice the limit unread — is
  *   cut. A client that never reads so pins at most about twice the limit, kernel included.
  */
-import type { ExpiryEntry } from "./session-expiry.js";
 import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes.js";
 import type { ServerFrame } from "../../shared/protocol.js";
 import type { SocketUser } from "../auth/session.js";
 import { supportsPreparedFrames, writePreparedFrame } from "./frame.js";
 import type { GroupMember } from "./groups.js";
-import { TokenBucket } from "../rate-limit.js";
+import { FULL_BUCKET, RateLimit } from "../rate-limit.js";
 
 /**
  * Who holds a client-requested channel on a socket: the `ref` of the `subscribe` frame that asked
@@ -34,6 +33,15 @@ import { TokenBucket } from "../rate-limit.js";
 export type Holder = string | null;
 
 const NO_CHANNELS: ReadonlyMap<string, ReadonlySet<Holder>> = new Map();
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+
+/** One client-frame rate per context (every socket of a gateway shares one). */
+const frameRates = new WeakMap<ConnectionContext, RateLimit>();
+function frameRateOf(context: ConnectionContext): RateLimit {
+  let rate = frameRates.get(context);
+  if (rate === undefined) frameRates.set(context, (rate = new RateLimit(context.clientFramesPerSecond)));
+  return rate;
+}
 
 /** Inbox ids remembered as awaiting an ack (the oldest are forgotten first; they are replayed anyway). */
 const MAX_PENDING_ACKS = 512;
@@ -55,6 +63,24 @@ export interface ConnectionLimits {
   clientFramesPerSecond: number;
 }
 
+/**
+ * What every socket of a gateway shares: its limits and the gateway's hooks. One object for all of
+ * them rather than three fields per socket.
+ */
+export interface ConnectionContext extends ConnectionLimits {
+  /** The socket has more unread than the limit: the gateway cuts it. */
+  onSlowConsumer(connection: Connection): void;
+  /** A gateway-to-gateway control message for a group the socket is in (see `control.ts`). */
+  onControl?(connection: Connection, action: string): void;
+}
+
+/** Live frames held back while the socket joins groups, and how many joins are in progress. */
+interface JoinBuffer {
+  frames: BufferedFrame[];
+  bytes: number;
+  depth: number;
+}
+
 /** A live frame held back while the socket joins groups. */
 export interface BufferedFrame {
   payload: Buffer;
@@ -64,8 +90,12 @@ export interface BufferedFrame {
 }
 
 export class Connection implements GroupMember {
-  /** Every group this socket is in: trusted ones and granted channels. */
-  readonly groups = new Set<string>();
+  /**
+   * Every group this socket is in: trusted ones and granted channels. An exact-length array,
+   * replaced (never changed) when a group is added or removed: a socket is in two or three
+   * groups, and a `Set` per socket cost ~150 bytes of an idle socket's heap (bench/README.md).
+   */
+  private groupNames: readonly string[] = NO_GROUPS;
   /**
    * Client-requested channel → the requests holding it. Most sockets never ask for a channel, so
    * the map is only made on first use and dropped again when the last channel goes.
@@ -79,16 +109,14 @@ export class Connection implements GroupMember {
   position: number | null = null;
   /** Set while the channel layer is down: the position an outage catch-up must resume from. */
   catchUpFrom: number | null | undefined;
-  private readonly bucket: TokenBucket;
-  /** Its place in the gateway's session-expiry schedule (one timer for every socket). */
-  expiry: ExpiryEntry | undefined;
+  /** Its client-frame rate limit's state (see `RateLimit`): a number, not an object per socket. */
+  private frameClock = FULL_BUCKET;
   /** The key its client-frame budget is counted under (its user, or its address). */
   budgetKey = "";
   /** Pre-built frames may be written to this socket directly (see `frame.ts`). */
   private readonly preparedFrames: boolean;
-  private buffer: BufferedFrame[] | undefined;
-  private bufferedBytes = 0;
-  private bufferDepth = 0;
+  /** Only while a join is in progress (see `join.ts`). */
+  private joinBuffer: JoinBuffer | undefined;
   private pendingAcks: Set<number> | undefined;
   private ackCredit = 0;
   /** The last inbox id of a full replay page: its ack asks for the next page (see JoinPath.nextInboxPage). */
@@ -100,14 +128,35 @@ export class Connection implements GroupMember {
   constructor(
     readonly ws: WebSocket,
     readonly user: SocketUser | null,
-    private readonly limits: ConnectionLimits,
-    private readonly onSlowConsumer: (connection: Connection) => void,
-    private readonly onControl: (connection: Connection, action: string) => void = () => undefined,
+    private readonly context: ConnectionContext,
     /** The client's address as the gateway judged it (for per-address caps and budgets). */
     readonly address: string = "",
   ) {
-    this.bucket = new TokenBucket(limits.clientFramesPerSecond);
     this.preparedFrames = supportsPreparedFrames(ws);
+  }
+
+  /** Every group this socket is in (do not keep: a later change replaces the array). */
+  get groups(): readonly string[] {
+    return this.groupNames;
+  }
+
+  /** Whether this socket is in `group`. */
+  inGroup(group: string): boolean {
+    return this.groupNames.includes(group);
+  }
+
+  /** Puts `group` in its list; false when it was there already. */
+  addGroup(group: string): boolean {
+    if (this.groupNames.includes(group)) return false;
+    this.groupNames = this.groupNames.concat(group);
+    return true;
+  }
+
+  /** Takes `group` out of its list; false when it was not there. */
+  removeGroup(group: string): boolean {
+    if (!this.groupNames.includes(group)) return false;
+    this.groupNames = this.groupNames.length === 1 ? NO_GROUPS : this.groupNames.filter((name) => name !== group);
+    return true;
   }
 
   /** The client-requested channels it holds (keys; a subset of `groups`), each with its holders. */
@@ -177,10 +226,11 @@ export class Connection implements GroupMember {
    */
   deliver(frame: Buffer, wire?: Buffer, id: number | null = null, ack = false): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.buffer !== undefined) {
-      this.buffer.push({ payload: frame, wire, id, ack });
-      this.bufferedBytes += frame.length;
-      if (this.bufferedBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+    const held = this.joinBuffer;
+    if (held !== undefined) {
+      held.frames.push({ payload: frame, wire, id, ack });
+      held.bytes += frame.length;
+      if (held.bytes > this.context.maxBufferedBytes) this.context.onSlowConsumer(this);
       return;
     }
     this.write(frame, wire, id, ack);
@@ -193,9 +243,9 @@ export class Connection implements GroupMember {
   }
 
   private write(frame: Buffer, wire: Buffer | undefined, id: number | null, ack: boolean): void {
-    const limit = this.limits.maxBufferedBytes;
+    const limit = this.context.maxBufferedBytes;
     if (this.ws.bufferedAmount + frame.length > limit || this.isOverUnreadLimit(frame.length, limit)) {
-      this.onSlowConsumer(this);
+      this.context.onSlowConsumer(this);
       return;
     }
     if (!(wire !== undefined && this.preparedFrames && writePreparedFrame(this.ws, wire))) this.ws.send(frame, { binary: false });
@@ -254,8 +304,7 @@ export class Connection implements GroupMember {
 
   /** Starts holding live frames back (a join begins). Nested joins share one buffer. */
   startBuffering(): void {
-    this.bufferDepth += 1;
-    this.buffer ??= [];
+    (this.joinBuffer ??= { frames: [], bytes: 0, depth: 0 }).depth += 1;
   }
 
   /**
@@ -264,13 +313,13 @@ export class Connection implements GroupMember {
    * progress older than the version the replay sent for its group.
    */
   finishBuffering(sentIds: ReadonlySet<number>, progressVersions: ReadonlyMap<string, number>): void {
-    if (this.bufferDepth === 0) return;
-    this.bufferDepth -= 1;
-    if (this.bufferDepth > 0) return;
-    const held = this.buffer ?? [];
-    this.buffer = undefined;
-    this.bufferedBytes = 0;
-    const kept = held.filter((frame) => (frame.id !== null ? !sentIds.has(frame.id) : !isStaleProgress(frame.payload, progressVersions)));
+    // None: no join in progress, or the socket closed meanwhile (it dropped what was held).
+    const buffer = this.joinBuffer;
+    if (buffer === undefined) return;
+    buffer.depth -= 1;
+    if (buffer.depth > 0) return;
+    this.joinBuffer = undefined;
+    const kept = buffer.frames.filter((frame) => (frame.id !== null ? !sentIds.has(frame.id) : !isStaleProgress(frame.payload, progressVersions)));
     const slots = kept.flatMap((frame, index) => (frame.id !== null ? [index] : []));
     const ordered = slots.map((index) => kept[index]!).sort((a, b) => a.id! - b.id!);
     slots.forEach((slot, index) => (kept[slot] = ordered[index]!));
@@ -294,13 +343,17 @@ export class Connection implements GroupMember {
   /** A pong arrived: everything sent before the oldest outstanding ping has been read. */
   onPong(): void {
     this.alive = true;
-    const mark = this.pingMarks?.shift();
+    const marks = this.pingMarks;
+    if (marks === undefined) return;
+    const mark = marks.shift();
+    // Nothing awaited: an idle socket keeps no array between heartbeats.
+    if (marks.length === 0) this.pingMarks = undefined;
     if (mark !== undefined && mark.bytes > this.confirmedBytes) this.confirmedBytes = mark.bytes;
   }
 
   /** Handles a gateway-to-gateway control message addressed to a group this socket is in. */
   control(action: string): void {
-    if (!this.closing) this.onControl(this, action);
+    if (!this.closing) this.context.onControl?.(this, action);
   }
 
   /** Sends one control frame to this socket only. */
@@ -311,14 +364,16 @@ export class Connection implements GroupMember {
 
   /** Takes one token from the client-frame budget; false when the client is flooding. */
   allowClientFrame(): boolean {
-    return this.bucket.take();
+    const next = frameRateOf(this.context).take(this.frameClock);
+    if (next === null) return false;
+    this.frameClock = next;
+    return true;
   }
 
   /** Starts closing with `code`; a peer that does not finish the close handshake is cut. */
   close(code: CloseCode, reason: string, graceMs = 1_000): void {
     this.closing = true;
-    this.buffer = undefined;
-    this.expiry?.cancel();
+    this.joinBuffer = undefined;
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), graceMs).unref();
@@ -327,8 +382,7 @@ export class Connection implements GroupMember {
   /** Releases what it holds; called once the socket has closed. */
   dispose(): void {
     this.closing = true;
-    this.buffer = undefined;
-    this.expiry?.cancel();
+    this.joinBuffer = undefined;
   }
 }
 

@@ -20,6 +20,8 @@ export interface GroupMember {
 }
 
 interface GroupRecord<M extends GroupMember> {
+  /** The group's name as first joined: members keep this one string rather than copies. */
+  name: string;
   members: Set<M>;
   /** Resolves to the layer unsubscribe function once the layer subscription is active. */
   ready: Promise<() => void>;
@@ -45,7 +47,7 @@ export class GroupRegistry<M extends GroupMember> {
     let record = this.groups.get(group);
     if (!record) {
       const members = new Set<M>();
-      record = { members, ready: this.layer.subscribe(group, (frame) => this.fanOut(group, members, frame)) };
+      record = { name: group, members, ready: this.layer.subscribe(group, (frame) => this.fanOut(group, members, frame)) };
       this.groups.set(group, record);
       record.ready.catch(() => {
         if (this.groups.get(group) === record) this.groups.delete(group);
@@ -67,6 +69,15 @@ export class GroupRegistry<M extends GroupMember> {
     if (record.members.size > 0) return;
     this.groups.delete(group);
     record.ready.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+  }
+
+  /**
+   * `group` as the registry already stores it, when some member is in it: a socket that keeps this
+   * one shares the string with every other member (`user:42` made per handshake would be a copy
+   * per socket).
+   */
+  intern(group: string): string {
+    return this.groups.get(group)?.name ?? group;
   }
 
   /** Number of local members of `group` (0 when none). */

@@ -22,9 +22,9 @@ import { readSettings, type NotificationSettings } from "../settings.js";
 import { LAST_ID_PARAM, parseLastId } from "../store/replay.js";
 import type { NotificationStore } from "../store/types.js";
 import { AckWriter } from "./acks.js";
-import { Admission, clientAddress, isRefusal, type AdmissionTicket } from "./admission.js";
+import { Admission, clientAddress } from "./admission.js";
 import { ClientBudgets } from "./client-budgets.js";
-import { Connection } from "./connection.js";
+import { Connection, type ConnectionContext } from "./connection.js";
 import { SessionExpiries } from "./session-expiry.js";
 import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX } from "./control.js";
 import { prepareTextFrame } from "./frame.js";
@@ -211,6 +211,14 @@ async function authenticateWithin(authenticate: Authenticate, req: IncomingMessa
   }
 }
 
+/**
+ * Until ws owns an upgrading socket, a reset from the peer must not become an uncaught error. One
+ * shared function rather than a closure per socket, and removed once ws has its own listener.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 function kindOf(connection: Connection): SocketKind {
   return connection.user ? "authenticated" : "anonymous";
 }
@@ -255,9 +263,18 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     onWritten: options.onAck ? ({ id, event }) => options.onAck!({ id, ...event }) : undefined,
   });
   const connections = new Set<Connection>();
-  const tickets = new WeakMap<Connection, AdmissionTicket>();
-  const sessionExpiries = new SessionExpiries<Connection>((connection) => shut(connection, CloseCode.SESSION_ENDED, "session expired"));
+  const sessionExpiries = new SessionExpiries<Connection>({
+    onExpired: (connection) => shut(connection, CloseCode.SESSION_ENDED, "session expired"),
+    isGone: (connection) => connection.closing,
+  });
   const lastRateNotice = new WeakMap<Connection, number>();
+  // Declared with `function` below (hoisted): what every socket shares, one object for all.
+  const connectionContext: ConnectionContext = {
+    maxBufferedBytes: settings.maxBufferedBytes,
+    clientFramesPerSecond: settings.clientFramesPerSecond,
+    onSlowConsumer: dropSlowConsumer,
+    onControl,
+  };
   let closing = false;
 
   /**
@@ -316,7 +333,8 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   }
 
   function leaveAll(connection: Connection): void {
-    for (const group of [...connection.groups]) joinPath.leave(connection, group);
+    // `groups` is replaced, never changed, as groups are left: safe to walk while leaving.
+    for (const group of connection.groups) joinPath.leave(connection, group);
     connection.clearChannels();
   }
 
@@ -361,7 +379,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
 
   function ownInbox(connection: Connection): string | null {
     const group = connection.user ? userGroup(connection.user.id) : null;
-    return group !== null && connection.groups.has(group) ? group : null;
+    return group !== null && connection.inGroup(group) ? group : null;
   }
 
   async function subscribe(connection: Connection, frame: SubscribeFrame): Promise<void> {
@@ -422,7 +440,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     const counted = connection.takeAcks(ids);
     if (inbox === null || counted.length === 0) return;
     observer.acked?.(counted.length);
-    acks.record(inbox, counted, { user: connection.user, groups: connection.groups });
+    acks.record(inbox, counted, { user: connection.user, groups: new Set(connection.groups) });
     joinPath.nextInboxPage(connection, inbox, counted).catch((error: unknown) => logger.error("[notifications] could not send the next page of an inbox", error));
   }
 
@@ -453,7 +471,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     // spends the socket's rate and its user's (or address's) shared budget.
     if (!(isAck && connection.spendAckCredit())) {
       if (!connection.allowClientFrame()) return cutForRate(connection, "too many frames");
-      if (!budgets.take(ClientBudgets.keyOf(connection.user?.id ?? null, connection.address))) return throttled(connection);
+      if (!budgets.take(connection.budgetKey)) return throttled(connection);
     }
     if (!parsed.ok) return connection.sendFrame({ type: "error", code: parsed.code });
     const frame = parsed.frame;
@@ -493,28 +511,28 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     connections.delete(connection);
     connection.dispose();
     leaveAll(connection);
-    tickets.get(connection)?.release();
+    admission.leave(connection.user, connection.address);
     budgets.leave(connection.budgetKey);
+    if (connection.user?.expiresAt != null) sessionExpiries.dropped();
   }
 
-  function accept(ws: WebSocket, user: SocketUser | null, address: string, ticket: AdmissionTicket, request: { requested: string[]; token: string | null; lastId: number | null }, release: () => void): void {
+  /** Takes in a socket whose handshake passed; its place counted by `admission.admit` is its own from here. */
+  function accept(ws: WebSocket, user: SocketUser | null, address: string, request: { requested: string[]; token: string | null; lastId: number | null }, release: () => void): void {
     // Shutdown began while the upgrade completed: nothing is let in behind the snapshot of sockets.
     if (closing) {
-      ticket.release();
+      admission.leave(user, address);
       release();
       ws.close(CloseCode.SERVICE_RESTART, "server restarting");
       return;
     }
-    const connection = new Connection(ws, user, settings, dropSlowConsumer, onControl, address);
+    const connection = new Connection(ws, user, connectionContext, address);
     connection.position = request.lastId;
-    connection.budgetKey = ClientBudgets.keyOf(user?.id ?? null, address);
+    connection.budgetKey = budgets.join(ClientBudgets.keyOf(user?.id ?? null, address));
     connections.add(connection);
-    tickets.set(connection, ticket);
-    budgets.join(connection.budgetKey);
     (ws as GatewaySocket).connection = connection;
     observer.handshake?.({ accepted: true, kind: kindOf(connection) });
     const expiresAt = user?.expiresAt;
-    if (expiresAt != null) connection.expiry = sessionExpiries.add(connection, expiresAt);
+    if (expiresAt != null) sessionExpiries.add(connection, expiresAt);
     // The handshake's join is the socket's first queued task: subscribe frames sent right after
     // opening wait for it (and come after hello), and so does any outage catch-up.
     frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(release));
@@ -579,8 +597,8 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
         if (socket.destroyed) return;
       }
       const address = clientAddress(req, settings.trustedProxies);
-      const admitted = admission.admit(user, address);
-      if (isRefusal(admitted)) return refuse(socket, admitted.status, admitted.reason);
+      const refusal = admission.admit(user, address);
+      if (refusal !== null) return refuse(socket, refusal.status, refusal.reason);
       const query = requestQuery(req);
       const request = {
         requested: parseExtraChannels(query.get("extraChannels"), settings.maxChannelsPerSocket),
@@ -592,9 +610,10 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
       // (answering 400), and the place counted against the caps is given back.
       wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
-        accept(ws, user, address, admitted, request, release);
+        accept(ws, user, address, request, release);
       });
-      if (!handedOver) admitted.release();
+      if (handedOver) socket.removeListener("error", destroyOnError); // ws handles its errors now
+      else admission.leave(user, address);
     } finally {
       if (!handedOver) release();
     }
@@ -672,8 +691,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     layer,
     handles: (req) => requestPath(req) === settings.path,
     handleUpgrade(req, socket, head) {
-      // Until ws owns the socket, a reset from the peer must not become an uncaught error.
-      socket.on("error", () => socket.destroy());
+      socket.on("error", destroyOnError);
       upgrade(req, socket, head).catch((error) => {
         logger.error("[notifications] upgrade failed", error);
         refuse(socket, 400, "Bad Request");

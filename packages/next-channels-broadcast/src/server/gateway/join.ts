@@ -122,7 +122,7 @@ export class JoinPath {
 
   /** Leaves `group` (no replay involved). */
   leave(connection: Connection, group: string): void {
-    connection.groups.delete(group);
+    connection.removeGroup(group);
     this.registry.leave(group, connection);
     this.options.presence?.exit(connection, group);
   }
@@ -131,12 +131,11 @@ export class JoinPath {
     const joined: string[] = [];
     for (const group of new Set(groups)) {
       if (connection.closing) break;
-      if (connection.groups.has(group)) continue;
-      connection.groups.add(group);
+      if (!connection.addGroup(this.registry.intern(group))) continue;
       try {
         await this.registry.join(group, connection);
       } catch (error) {
-        connection.groups.delete(group);
+        connection.removeGroup(group);
         for (const done of joined) this.leave(connection, done);
         throw new JoinError(group, { cause: error });
       }

@@ -87,7 +87,7 @@ export class Membership {
     const fresh: string[] = [];
     for (const name of granted) {
       if (connection.channels.has(name)) kept.push(name);
-      else if (connection.groups.has(name)) refused.push({ reason: "denied", channel: name });
+      else if (connection.inGroup(name)) refused.push({ reason: "denied", channel: name });
       else if (connection.channels.size + fresh.length >= settings.maxChannelsPerSocket) refused.push({ reason: "limit", channel: name });
       else {
         kept.push(name);

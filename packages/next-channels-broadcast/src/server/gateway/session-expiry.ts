@@ -2,68 +2,76 @@
  * When each socket's session ends, with one timer for the whole process instead of one per socket.
  *
  * A `setTimeout` per socket costs a Timeout object and the closures it keeps alive (~0.3 KB a
- * socket, most of it the handshake's whole closure context); 100,000 idle sockets do not need
- * 100,000 timers. Entries sit in a binary min-heap by expiry; one timer is armed for the earliest.
- * Cancelling marks an entry (O(1)); marked entries are dropped when they reach the top, or all at
- * once when they are more than half the heap (sockets that close long before their session ends).
+ * socket); 100,000 idle sockets do not need 100,000 timers. Items sit in a binary min-heap by
+ * expiry, kept as two parallel arrays (the times as raw doubles, the items beside them), so an
+ * entry costs 16 bytes and no object of its own; one timer is armed for the earliest.
+ *
+ * An item that goes away first (its socket closed) is not searched for: `isGone(item)` says so,
+ * and such items are dropped when they reach the top, or all at once when the caller has reported
+ * (`dropped()`) more of them than half the heap.
  */
 
 /** Longest delay `setTimeout` accepts; a later expiry is reached in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** Below this many reported departures the heap is never compacted (compaction costs O(n)). */
+const MIN_COMPACTION = 64;
 
-/** One socket's place in the schedule; `cancel()` when the socket closes first. */
-export interface ExpiryEntry {
-  cancel(): void;
-}
-
-class Entry<T> implements ExpiryEntry {
-  cancelled = false;
-  constructor(
-    readonly at: number,
-    readonly item: T,
-    private readonly owner: SessionExpiries<T>,
-  ) {}
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.owner.noteCancelled();
-  }
+export interface SessionExpiriesOptions<T> {
+  /** Called once for each item whose time has come (and that is not gone). */
+  onExpired: (item: T) => void;
+  /** True when `item` left before its time (e.g. its socket closed): it must not expire. */
+  isGone: (item: T) => boolean;
+  /** The clock, ms since the epoch (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 export class SessionExpiries<T> {
-  private heap: Entry<T>[] = [];
-  private cancelledCount = 0;
+  private times: number[] = [];
+  private items: T[] = [];
+  private droppedCount = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The time the armed timer fires at (the heap's top when it was armed). */
   private armedFor = Infinity;
+  private readonly onExpired: (item: T) => void;
+  private readonly isGone: (item: T) => boolean;
+  private readonly now: () => number;
 
   /**
    * @example
-   * const expiries = new SessionExpiries<Connection>((connection) => shut(connection, 4001, "session expired"));
-   * connection.expiry = expiries.add(connection, user.expiresAt);
+   * const expiries = new SessionExpiries<Connection>({ onExpired: (c) => shut(c, 4001, "session expired"), isGone: (c) => c.closing });
+   * expiries.add(connection, user.expiresAt);
+   * // when the socket closes first:
+   * expiries.dropped();
    */
-  constructor(
-    private readonly onExpired: (item: T) => void,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Schedules `item` to expire at `at` (ms since the epoch); a time already past expires it now. */
-  add(item: T, at: number): ExpiryEntry {
-    const entry = new Entry(at, item, this);
-    if (at <= this.now()) {
-      entry.cancelled = true;
-      this.onExpired(item);
-      return entry;
-    }
-    this.push(entry);
-    if (at < this.armedFor) this.arm();
-    return entry;
+  constructor(options: SessionExpiriesOptions<T>) {
+    this.onExpired = options.onExpired;
+    this.isGone = options.isGone;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Entries waiting (cancelled ones not yet dropped included). For tests and stats. */
+  /** Schedules `item` to expire at `at` (ms since the epoch); a time already past expires it now. */
+  add(item: T, at: number): void {
+    if (at <= this.now()) {
+      this.onExpired(item);
+      return;
+    }
+    this.push(at, item);
+    if (at < this.armedFor) this.arm();
+  }
+
+  /**
+   * An item added earlier went away before its time (`isGone` now says so). Only counted: the
+   * heap is compacted once such items may be more than half of it. Reporting an item that already
+   * expired only makes the next compaction come sooner.
+   */
+  dropped(): void {
+    this.droppedCount += 1;
+    if (this.droppedCount > MIN_COMPACTION && this.droppedCount * 2 > this.times.length) this.compact();
+  }
+
+  /** Entries waiting (gone ones not yet dropped included). For tests and stats. */
   get size(): number {
-    return this.heap.length;
+    return this.times.length;
   }
 
   /** Stops the timer; nothing expires any more. */
@@ -71,21 +79,24 @@ export class SessionExpiries<T> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
-    this.heap = [];
-    this.cancelledCount = 0;
-  }
-
-  /** @internal An entry was cancelled. */
-  noteCancelled(): void {
-    this.cancelledCount += 1;
-    if (this.cancelledCount > 64 && this.cancelledCount * 2 > this.heap.length) this.compact();
+    this.times = [];
+    this.items = [];
+    this.droppedCount = 0;
   }
 
   private compact(): void {
-    this.heap = this.heap.filter((entry) => !entry.cancelled);
-    this.cancelledCount = 0;
+    const times: number[] = [];
+    const items: T[] = [];
+    for (let index = 0; index < this.items.length; index += 1) {
+      if (this.isGone(this.items[index]!)) continue;
+      times.push(this.times[index]!);
+      items.push(this.items[index]!);
+    }
+    this.times = times;
+    this.items = items;
+    this.droppedCount = 0;
     // Floyd's heap construction: sift every parent down, last first.
-    for (let index = (this.heap.length >> 1) - 1; index >= 0; index -= 1) this.siftDown(index);
+    for (let index = (times.length >> 1) - 1; index >= 0; index -= 1) this.siftDown(index);
     this.arm();
   }
 
@@ -93,10 +104,10 @@ export class SessionExpiries<T> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
-    const top = this.heap[0];
-    if (top === undefined) return;
-    this.armedFor = top.at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.min(top.at - this.now(), MAX_TIMER_MS)));
+    if (this.times.length === 0) return;
+    const top = this.times[0]!;
+    this.armedFor = top;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.min(top - this.now(), MAX_TIMER_MS)));
     this.timer.unref();
   }
 
@@ -104,52 +115,56 @@ export class SessionExpiries<T> {
     this.timer = undefined;
     const now = this.now();
     const due: T[] = [];
-    for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
+    while (this.times.length > 0 && this.times[0]! <= now) {
+      const item = this.items[0]!;
       this.pop();
-      if (top.cancelled) this.cancelledCount -= 1;
-      else {
-        top.cancelled = true;
-        due.push(top.item);
-      }
+      if (!this.isGone(item)) due.push(item);
     }
     this.arm();
     for (const item of due) this.onExpired(item);
   }
 
-  private push(entry: Entry<T>): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let index = heap.length - 1;
+  private push(at: number, item: T): void {
+    const { times, items } = this;
+    let index = times.length;
+    times.push(at);
+    items.push(item);
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (heap[parent]!.at <= entry.at) break;
-      heap[index] = heap[parent]!;
+      if (times[parent]! <= at) break;
+      times[index] = times[parent]!;
+      items[index] = items[parent]!;
       index = parent;
     }
-    heap[index] = entry;
+    times[index] = at;
+    items[index] = item;
   }
 
   private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
-    heap[0] = last;
+    const lastTime = this.times.pop()!;
+    const lastItem = this.items.pop()!;
+    if (this.times.length === 0) return;
+    this.times[0] = lastTime;
+    this.items[0] = lastItem;
     this.siftDown(0);
   }
 
   private siftDown(start: number): void {
-    const heap = this.heap;
-    const entry = heap[start]!;
+    const { times, items } = this;
+    const at = times[start]!;
+    const item = items[start]!;
     let index = start;
     for (;;) {
       const left = index * 2 + 1;
-      if (left >= heap.length) break;
+      if (left >= times.length) break;
       const right = left + 1;
-      const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
-      if (heap[child]!.at >= entry.at) break;
-      heap[index] = heap[child]!;
+      const child = right < times.length && times[right]! < times[left]! ? right : left;
+      if (times[child]! >= at) break;
+      times[index] = times[child]!;
+      items[index] = items[child]!;
       index = child;
     }
-    heap[index] = entry;
+    times[index] = at;
+    items[index] = item;
   }
 }

@@ -69,7 +69,8 @@ export interface PresenceOptions {
 /** The socket side the tracker needs (a gateway `Connection`). */
 export interface PresenceSocket {
   readonly user: SocketUser | null;
-  readonly groups: ReadonlySet<string>;
+  /** Whether the socket is (still) in `group`. */
+  inGroup(group: string): boolean;
   readonly closing: boolean;
   deliver(frame: Buffer, wire?: Buffer): void;
 }
@@ -177,7 +178,7 @@ export class PresenceTracker {
     if (this.closed || !this.enabled(channel)) return;
     const profile = socket.user ? await this.profileOf(socket, socket.user) : null;
     // The socket may have left (or closed) while `identify` answered.
-    if (this.closed || socket.closing || !socket.groups.has(channel)) return;
+    if (this.closed || socket.closing || !socket.inGroup(channel)) return;
     const state = this.channels.get(channel) ?? this.open(channel);
     if (state.sockets.has(socket)) return;
     state.sockets.add(socket);
