@@ -109,4 +109,35 @@ describe("writing prepared frames", () => {
     expect(connection.unreadBytes).toBeGreaterThan(512 * 1024 - 64 * 1024);
     expect(connection.unreadBytes).toBeLessThanOrEqual(2 * 512 * 1024);
   });
+
+  it("cork() holds a join's frames back and uncork() sends them in order in one write", async () => {
+    const { server, received } = await pair();
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: () => undefined });
+    const socket = (server as unknown as { _socket: { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void } })._socket;
+    const writes: number[] = [];
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (...args) => void (writes.push(1), write(...args));
+    socket._writev = (chunks, ...rest) => void (writes.push((chunks as unknown[]).length), writev(chunks, ...rest));
+
+    expect(connection.cork()).toBe(true);
+    connection.sendStored('{"type":"message","id":1}', 1, false);
+    connection.sendStored('{"type":"message","id":2}', 2, false);
+    connection.sendFrame({ type: "hello", protocol: 1, userId: null, channels: [], heartbeatMs: 30_000 });
+    const live = prepareTextFrame('{"type":"message","id":3}');
+    connection.deliver(live.payload, live.wire, 3, false);
+    expect(writes).toEqual([]);
+    connection.uncork();
+    // One writev: ws frames each send as header + payload (two chunks: 3 × 2); the prepared frame is one.
+    expect(writes).toEqual([7]);
+    await until(() => received.length === 4);
+    expect(received.map((text) => (JSON.parse(text) as { id?: number; type: string }).id ?? "hello")).toEqual([1, 2, "hello", 3]);
+  });
+
+  it("cork() refuses on a closing socket, so nothing is held back there", async () => {
+    const { server } = await pair();
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: () => undefined });
+    connection.dispose();
+    expect(connection.cork()).toBe(false);
+  });
 });

@@ -17,6 +17,7 @@
  *   and a client that has not answered it within a second — or has twice the limit unread — is
  *   cut. A client that never reads so pins at most about twice the limit, kernel included.
  */
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes.js";
 import type { ServerFrame } from "../../shared/protocol.js";
@@ -324,6 +325,23 @@ export class Connection implements GroupMember {
     const ordered = slots.map((index) => kept[index]!).sort((a, b) => a.id! - b.id!);
     slots.forEach((slot, index) => (kept[slot] = ordered[index]!));
     for (const frame of kept) this.deliver(frame.payload, frame.wire, frame.id, frame.ack);
+  }
+
+  /**
+   * Holds this socket's writes back until `uncork()`, which sends them as one write (one system
+   * call for a join's replay, its answer and the frames held meanwhile). False when the socket
+   * cannot be corked (already closing, or a ws without the underlying socket): then do not uncork.
+   */
+  cork(): boolean {
+    const socket = (this.ws as unknown as { _socket?: Partial<Pick<Duplex, "cork" | "uncork">> | null })._socket;
+    if (this.closing || typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return false;
+    socket.cork();
+    return true;
+  }
+
+  /** Sends what `cork()` held back. */
+  uncork(): void {
+    (this.ws as unknown as { _socket: Pick<Duplex, "uncork"> })._socket.uncork();
   }
 
   /** Bytes sent that the client has not yet shown it read (see the file header). */

@@ -81,11 +81,15 @@ export class JoinPath {
     connection.startBuffering();
     const sentIds = new Set<number>();
     const versions = new Map<string, number>();
+    let corked = false;
     try {
       const joined = await this.subscribe(connection, request.groups);
       if (connection.closing) return joined;
       const batch = await this.owed(request);
       if (connection.closing) return joined;
+      // The replay, the answer (`hello` / `subscribed`) and the held live frames all go out below,
+      // in this one turn: one write to the socket for all of them instead of one each.
+      corked = connection.cork();
       // The replay may be older than what this socket already got (an outage catch-up).
       for (const row of batch.rows) {
         connection.sendStored(row.text, row.id, row.inbox);
@@ -106,6 +110,7 @@ export class JoinPath {
       return joined;
     } finally {
       connection.finishBuffering(sentIds, versions);
+      if (corked) connection.uncork();
     }
   }
 
