@@ -16,7 +16,11 @@
  *
  * Heap and RSS of the server are read after a full GC before any client connects and again with
  * every socket open and idle; per socket = the difference ÷ sockets. Open descriptors are counted
- * from /proc. Raw JSON goes to bench/results/idle-<date>.json.
+ * from /proc. Both servers ping every socket every `--heartbeat-ms` (5,000 by default, so
+ * sockets have been pinged before they are weighed and the run stays short; raw ws as its README
+ * shows). Then, for our gateway, the event-loop delay over two heartbeats of the idle process:
+ * what a page request to a process holding that many sockets may wait. Raw JSON goes to
+ * bench/results/idle-<date>.json.
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -43,6 +47,7 @@ const PER_CLIENT = 10_000;
 const BATCH = 2_000;
 const SOURCES = 16;
 const users = Math.ceil(sockets / perUser);
+const heartbeatMs = Number(option("heartbeat-ms", "5000"));
 
 interface Holding {
   target: TargetId;
@@ -54,6 +59,8 @@ interface Holding {
   heapPerSocket: number;
   rssPerSocket: number;
   errors: string[];
+  /** Event-loop delay over two heartbeats while idle, ms (our gateway only). */
+  idleEventLoop?: { p50: number; p99: number; max: number };
 }
 
 function openDescriptors(pid: number): number {
@@ -65,7 +72,7 @@ function openDescriptors(pid: number): number {
 }
 
 async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]): Promise<Holding> {
-  const target = await startTarget(id, databaseUrl);
+  const target = await startTarget(id, databaseUrl, { heartbeatMs });
   try {
     const snapshotDir = join(ROOT, "bench", "results", `idle-${stamp}`);
     if (snapshot && target.heapSnapshot) {
@@ -99,6 +106,13 @@ async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]):
       console.log(`${target.label}: what one idle socket adds to the heap (top ${rows.length} kinds, snapshots in ${snapshotDir})`);
       printRows(rows);
     }
+    let idleEventLoop: Holding["idleEventLoop"];
+    if (target.eventLoop) {
+      await target.eventLoop();
+      await new Promise((done) => setTimeout(done, 2 * heartbeatMs + 500));
+      idleEventLoop = await target.eventLoop();
+      console.log(`${target.label}: event loop over two heartbeats (every ${heartbeatMs} ms) with ${held} idle sockets: p99 ${idleEventLoop.p99} / max ${idleEventLoop.max} ms`);
+    }
     console.log(`${target.label}: ${held} sockets held (${failed} failed${errors.size ? `: ${[...errors].join(", ")}` : ""}), ${fds} descriptors open`);
     for (const client of clients) await client.rpc.call("close");
     await drained(target);
@@ -112,6 +126,7 @@ async function hold(id: TargetId, databaseUrl: string, clients: BenchProcess[]):
       heapPerSocket: (after.heapUsed - before.heapUsed) / held,
       rssPerSocket: (after.rss - before.rss) / held,
       errors: [...errors],
+      idleEventLoop,
     };
   } finally {
     await target.stop();

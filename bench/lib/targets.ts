@@ -59,9 +59,9 @@ const GATEWAY_SETTINGS = { maxSocketsPerIp: 1_000_000, maxSockets: 1_000_000 };
  * const target = await startTarget("raw-ws", pg.url);
  * await target.stop();
  */
-export async function startTarget(id: TargetId, databaseUrl: string, options: { backlog?: number; maxQueuedHandshakes?: number; maxConcurrentHandshakes?: number } = {}): Promise<Target> {
+export async function startTarget(id: TargetId, databaseUrl: string, options: { backlog?: number; maxQueuedHandshakes?: number; maxConcurrentHandshakes?: number; heartbeatMs?: number } = {}): Promise<Target> {
   if (id === "raw-ws") {
-    const args = options.backlog ? ["--backlog", String(options.backlog)] : [];
+    const args = [...(options.backlog ? ["--backlog", String(options.backlog)] : []), ...(options.heartbeatMs ? ["--heartbeat-ms", String(options.heartbeatMs)] : [])];
     const { proc, ready } = await startNode<{ url: string; port: number }>("raw-ws", SERVER_CORE, "bench/servers/raw-ws.ts", args);
     return {
       id,
@@ -84,7 +84,7 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
       DATABASE_URL: databaseUrl,
       REVOCATIONS: "1",
       ...(id === "gateway-nocache" ? { AUTH_SESSION_CACHE: "0" } : {}),
-      SETTINGS: JSON.stringify({ ...GATEWAY_SETTINGS, ...(options.maxQueuedHandshakes ? { maxQueuedHandshakes: options.maxQueuedHandshakes } : {}), ...(options.maxConcurrentHandshakes ? { maxConcurrentHandshakes: options.maxConcurrentHandshakes } : {}) }),
+      SETTINGS: JSON.stringify({ ...GATEWAY_SETTINGS, ...(options.maxQueuedHandshakes ? { maxQueuedHandshakes: options.maxQueuedHandshakes } : {}), ...(options.maxConcurrentHandshakes ? { maxConcurrentHandshakes: options.maxConcurrentHandshakes } : {}), ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) }),
       ...(options.backlog ? { LISTEN_BACKLOG: String(options.backlog) } : {}),
     },
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalesceCalls } from "../../packages/next-channels-broadcast/src/server/batching";
+import { coalesceCalls, inTurns } from "../../packages/next-channels-broadcast/src/server/batching";
 
 /** A batch runner whose batches the test resolves by hand. */
 function manualRunner() {
@@ -65,5 +65,36 @@ describe("coalesceCalls", () => {
 
   it("refuses a maxBatch that is not a positive integer", () => {
     expect(() => coalesceCalls(async (inputs: number[]) => inputs, { maxBatch: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("inTurns", () => {
+  /** Resolves after the event loop's check phase has run once more. */
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it("visits one batch now and each further batch in a later turn, in order, each item once", async () => {
+    const items = Array.from({ length: 1_050 }, (_, n) => n);
+    const visited: number[] = [];
+    inTurns(items, 500, (item) => void visited.push(item));
+    expect(visited).toHaveLength(500);
+    // Work queued meanwhile (a page request's callback) runs between two batches.
+    let between = -1;
+    setImmediate(() => (between = visited.length));
+    await nextTurn();
+    await nextTurn();
+    expect(between).toBe(1_000);
+    await nextTurn();
+    expect(visited).toEqual(items);
+  });
+
+  it("stops before the next batch once stop() says so, and refuses a batch size below 1", async () => {
+    const visited: number[] = [];
+    let stopped = false;
+    inTurns([1, 2, 3, 4, 5], 2, (item) => void visited.push(item), () => stopped);
+    stopped = true;
+    await nextTurn();
+    await nextTurn();
+    expect(visited).toEqual([1, 2]);
+    expect(() => inTurns([1], 0, () => undefined)).toThrow(RangeError);
   });
 });

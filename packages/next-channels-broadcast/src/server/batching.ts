@@ -60,3 +60,23 @@ export function coalesceCalls<Input, Output>(
       runWaiting();
     });
 }
+
+/**
+ * Visits `items` `perTurn` at a time, one batch per turn of the event loop (`setImmediate`), so a
+ * walk over every socket of a big process (a heartbeat, an outage catch-up) leaves page requests
+ * and timers their turns in between instead of blocking them for the whole walk. The first batch
+ * runs now. `stop()` ends the walk before its next batch.
+ *
+ * @example
+ * inTurns([...connections], 500, (connection) => connection.ping());
+ */
+export function inTurns<T>(items: readonly T[], perTurn: number, visit: (item: T) => void, stop: () => boolean = () => false): void {
+  if (!Number.isInteger(perTurn) || perTurn < 1) throw new RangeError(`perTurn must be a positive integer (got ${perTurn}).`);
+  const step = (start: number): void => {
+    if (stop()) return;
+    const end = Math.min(start + perTurn, items.length);
+    for (let index = start; index < end; index += 1) visit(items[index]!);
+    if (end < items.length) setImmediate(step, end);
+  };
+  step(0);
+}

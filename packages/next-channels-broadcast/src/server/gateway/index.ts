@@ -29,6 +29,7 @@ import { SessionExpiries } from "./session-expiry.js";
 import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX } from "./control.js";
 import { prepareTextFrame } from "./frame.js";
 import { FrameQueues } from "./frame-queue.js";
+import { inTurns } from "../batching.js";
 import { GroupRegistry } from "./groups.js";
 import { JoinError, JoinPath } from "./join.js";
 import { Membership } from "./membership.js";
@@ -47,6 +48,11 @@ const DRAIN_BATCHES = 10;
 const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
 /** Sockets caught up per turn of the event loop after an outage, so a big process stays responsive. */
 const CATCH_UP_BATCH = 200;
+/**
+ * Sockets a heartbeat visits per turn of the event loop: 20,000 idle sockets pinged in one loop
+ * blocked page requests for ~0.4 s every beat (bench/README.md, idle capacity).
+ */
+const HEARTBEAT_BATCH = 250;
 /** Rate-limit errors sent to one throttled socket per second at most (the answer must not become the flood). */
 const RATE_LIMIT_NOTICE_MS = 1_000;
 
@@ -305,17 +311,19 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
 
   // Each beat: a protocol ping (the browser answers by itself; no pong by the next beat means
   // the peer is gone) and a tiny text ping, framed once for everyone, which the browser can see.
-  const heartbeat = setInterval(() => {
-    for (const connection of connections) {
-      if (!connection.alive) {
-        connection.ws.terminate();
-        continue;
-      }
-      connection.alive = false;
-      connection.ping();
-      connection.deliver(PING_FRAME.payload, PING_FRAME.wire);
+  const heartbeat = setInterval(() => inTurns([...connections], HEARTBEAT_BATCH, beat, () => closing), settings.heartbeatMs);
+  function beat(connection: Connection): void {
+    if (!connection.alive) {
+      connection.ws.terminate();
+      return;
     }
-  }, settings.heartbeatMs);
+    connection.alive = false;
+    // The protocol ping and the visible one leave in one write.
+    const corked = connection.cork();
+    connection.ping();
+    connection.deliver(PING_FRAME.payload, PING_FRAME.wire);
+    if (corked) connection.uncork();
+  }
   heartbeat.unref();
 
   const revocationSweep =
@@ -622,25 +630,21 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   /** After an outage of the layer: every socket is sent what it missed, from its position. */
   function catchUp(watermark: number | null): void {
     const pending = [...connections].filter((connection) => connection.catchUpFrom !== undefined);
-    const step = (start: number) => {
-      for (const connection of pending.slice(start, start + CATCH_UP_BATCH)) {
-        const since = connection.catchUpFrom ?? watermark;
-        connection.catchUpFrom = undefined;
-        if (connection.closing) continue;
-        frameQueues.enqueue(connection, async () => {
-          if (connection.closing) return;
-          try {
-            await joinPath.join(connection, { groups: [...connection.groups], since, inbox: ownInbox(connection), inboxAfterSince: true });
-          } catch (error) {
-            if (!(error instanceof JoinError)) throw error;
-            // Cannot catch up in place: a reconnect replays from the client's own position.
-            shut(connection, CloseCode.TRY_AGAIN_LATER, "catch-up failed");
-          }
-        });
-      }
-      if (start + CATCH_UP_BATCH < pending.length) setImmediate(() => step(start + CATCH_UP_BATCH));
-    };
-    step(0);
+    inTurns(pending, CATCH_UP_BATCH, (connection) => {
+      const since = connection.catchUpFrom ?? watermark;
+      connection.catchUpFrom = undefined;
+      if (connection.closing) return;
+      frameQueues.enqueue(connection, async () => {
+        if (connection.closing) return;
+        try {
+          await joinPath.join(connection, { groups: [...connection.groups], since, inbox: ownInbox(connection), inboxAfterSince: true });
+        } catch (error) {
+          if (!(error instanceof JoinError)) throw error;
+          // Cannot catch up in place: a reconnect replays from the client's own position.
+          shut(connection, CloseCode.TRY_AGAIN_LATER, "catch-up failed");
+        }
+      });
+    });
   }
 
   let outageWatermark: Promise<number | null> = Promise.resolve(null);
