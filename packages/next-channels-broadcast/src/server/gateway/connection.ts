@@ -341,7 +341,7 @@ export class Connection implements GroupMember {
 
   /** Sends what `cork()` held back. */
   uncork(): void {
-    (this.ws as unknown as { _socket: Pick<Duplex, "uncork"> })._socket.uncork();
+    (this.ws as unknown as { _socket?: Pick<Duplex, "uncork"> | null })._socket?.uncork();
   }
 
   /** Bytes sent that the client has not yet shown it read (see the file header). */

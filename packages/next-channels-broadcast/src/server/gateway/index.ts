@@ -49,8 +49,8 @@ const MAX_PENDING_SUBSCRIPTION_FRAMES = 64;
 /** Sockets caught up per turn of the event loop after an outage, so a big process stays responsive. */
 const CATCH_UP_BATCH = 200;
 /**
- * Sockets a heartbeat visits per turn of the event loop: 20,000 idle sockets pinged in one loop
- * blocked page requests for ~0.4 s every beat (bench/README.md, idle capacity).
+ * Sockets a heartbeat visits per turn of the event loop: 19,900 idle sockets pinged in one loop
+ * blocked page requests for up to 1.2 s every beat (bench/README.md, idle capacity).
  */
 const HEARTBEAT_BATCH = 250;
 /** Rate-limit errors sent to one throttled socket per second at most (the answer must not become the flood). */
