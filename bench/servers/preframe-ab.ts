@@ -9,11 +9,12 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { Connection } from "../../packages/next-channels-broadcast/src/server/gateway/connection";
 import { prepareTextFrame } from "../../packages/next-channels-broadcast/src/server/gateway/frame";
+import { RateLimit } from "../../packages/next-channels-broadcast/src/server/rate-limit";
 import { now } from "../lib/clock";
 import { benchText, runServer, timeLoop } from "./common";
 
 const connections = new Set<Connection>();
-const context = { maxBufferedBytes: 1_048_576, clientFramesPerSecond: 20, onSlowConsumer: () => undefined };
+const context = { maxBufferedBytes: 1_048_576, frameRate: new RateLimit(20), onSlowConsumer: () => undefined };
 const server = createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false });
 wss.on("connection", (ws) => {

@@ -10,6 +10,7 @@ import * as wsModule from "ws";
 import { WebSocket, WebSocketServer } from "ws";
 import { Connection } from "../../packages/next-channels-broadcast/src/server/gateway/connection";
 import { prepareTextFrame, supportsPreparedFrames, writePreparedFrame } from "../../packages/next-channels-broadcast/src/server/gateway/frame";
+import { RateLimit } from "../../packages/next-channels-broadcast/src/server/rate-limit";
 
 type FrameFunction = (data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }) => Buffer[];
 const Sender = (wsModule as unknown as { Sender: { frame: FrameFunction } }).Sender;
@@ -97,7 +98,7 @@ describe("writing prepared frames", () => {
     const { server, client } = await pair();
     client.pause(); // stop reading: the server's queue for this socket grows
     const cut: Connection[] = [];
-    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: (c) => void cut.push(c) });
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, frameRate: new RateLimit(20), onSlowConsumer: (c) => void cut.push(c) });
     const { payload, wire } = prepareTextFrame("y".repeat(64 * 1024));
     for (let i = 0; i < 4_000 && cut.length === 0; i++) {
       connection.deliver(payload, wire);
@@ -112,7 +113,7 @@ describe("writing prepared frames", () => {
 
   it("cork() holds a join's frames back and uncork() sends them in order in one write", async () => {
     const { server, received } = await pair();
-    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: () => undefined });
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, frameRate: new RateLimit(20), onSlowConsumer: () => undefined });
     const socket = (server as unknown as { _socket: { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void } })._socket;
     const writes: number[] = [];
     const write = socket._write.bind(socket);
@@ -136,7 +137,7 @@ describe("writing prepared frames", () => {
 
   it("cork() refuses on a closing socket, so nothing is held back there", async () => {
     const { server } = await pair();
-    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, clientFramesPerSecond: 20, onSlowConsumer: () => undefined });
+    const connection = new Connection(server, null, { maxBufferedBytes: 512 * 1024, frameRate: new RateLimit(20), onSlowConsumer: () => undefined });
     connection.dispose();
     expect(connection.cork()).toBe(false);
   });

@@ -17,14 +17,13 @@
  *   and a client that has not answered it within a second — or has twice the limit unread — is
  *   cut. A client that never reads so pins at most about twice the limit, kernel included.
  */
-import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes.js";
 import type { ServerFrame } from "../../shared/protocol.js";
 import type { SocketUser } from "../auth/session.js";
-import { supportsPreparedFrames, writePreparedFrame } from "./frame.js";
+import { corkSocket, supportsPreparedFrames, uncorkSocket, writePreparedFrame } from "./frame.js";
 import type { GroupMember } from "./groups.js";
-import { FULL_BUCKET, RateLimit } from "../rate-limit.js";
+import { FULL_BUCKET, type RateLimit } from "../rate-limit.js";
 
 /**
  * Who holds a client-requested channel on a socket: the `ref` of the `subscribe` frame that asked
@@ -35,14 +34,6 @@ export type Holder = string | null;
 
 const NO_CHANNELS: ReadonlyMap<string, ReadonlySet<Holder>> = new Map();
 const NO_GROUPS: readonly string[] = Object.freeze([]);
-
-/** One client-frame rate per context (every socket of a gateway shares one). */
-const frameRates = new WeakMap<ConnectionContext, RateLimit>();
-function frameRateOf(context: ConnectionContext): RateLimit {
-  let rate = frameRates.get(context);
-  if (rate === undefined) frameRates.set(context, (rate = new RateLimit(context.clientFramesPerSecond)));
-  return rate;
-}
 
 /** Inbox ids remembered as awaiting an ack (the oldest are forgotten first; they are replayed anyway). */
 const MAX_PENDING_ACKS = 512;
@@ -59,16 +50,15 @@ interface PingMark {
   at: number;
 }
 
-export interface ConnectionLimits {
-  maxBufferedBytes: number;
-  clientFramesPerSecond: number;
-}
-
 /**
  * What every socket of a gateway shares: its limits and the gateway's hooks. One object for all of
  * them rather than three fields per socket.
  */
-export interface ConnectionContext extends ConnectionLimits {
+export interface ConnectionContext {
+  /** Unread bytes past which a socket is a slow consumer. */
+  maxBufferedBytes: number;
+  /** The client-frame rate of one socket (each socket keeps only its state, a number). */
+  frameRate: RateLimit;
   /** The socket has more unread than the limit: the gateway cuts it. */
   onSlowConsumer(connection: Connection): void;
   /** A gateway-to-gateway control message for a group the socket is in (see `control.ts`). */
@@ -333,15 +323,12 @@ export class Connection implements GroupMember {
    * cannot be corked (already closing, or a ws without the underlying socket): then do not uncork.
    */
   cork(): boolean {
-    const socket = (this.ws as unknown as { _socket?: Partial<Pick<Duplex, "cork" | "uncork">> | null })._socket;
-    if (this.closing || typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return false;
-    socket.cork();
-    return true;
+    return !this.closing && corkSocket(this.ws);
   }
 
   /** Sends what `cork()` held back. */
   uncork(): void {
-    (this.ws as unknown as { _socket?: Pick<Duplex, "uncork"> | null })._socket?.uncork();
+    uncorkSocket(this.ws);
   }
 
   /** Bytes sent that the client has not yet shown it read (see the file header). */
@@ -382,7 +369,7 @@ export class Connection implements GroupMember {
 
   /** Takes one token from the client-frame budget; false when the client is flooding. */
   allowClientFrame(): boolean {
-    const next = frameRateOf(this.context).take(this.frameClock);
+    const next = this.context.frameRate.take(this.frameClock);
     if (next === null) return false;
     this.frameClock = next;
     return true;

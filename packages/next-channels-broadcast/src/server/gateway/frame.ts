@@ -29,7 +29,7 @@ interface SenderInternals {
 interface WebSocketInternals {
   _isServer?: unknown;
   _sender?: SenderInternals | null;
-  _socket?: { write(chunk: Buffer): boolean } | null;
+  _socket?: { write(chunk: Buffer): boolean; cork?: unknown; uncork?: unknown } | null;
 }
 
 /** A frame pre-serialised for many sockets: its payload, and the complete wire frame. */
@@ -115,4 +115,26 @@ export function readStoredId(text: string): { id: number; ack: boolean } | null 
   if (match === null) return null;
   const id = Number(match[1]);
   return Number.isSafeInteger(id) ? { id, ack: match[2] !== undefined } : null;
+}
+
+/**
+ * Holds `ws`'s writes back in its TCP socket until `uncorkSocket`, which sends them as one write.
+ * False when this ws does not expose its socket (then do not uncork).
+ *
+ * @example
+ * const corked = corkSocket(ws);
+ * ws.send(a); ws.send(b);
+ * if (corked) uncorkSocket(ws); // a and b leave in one system call
+ */
+export function corkSocket(ws: WebSocket): boolean {
+  const socket = (ws as unknown as WebSocketInternals)._socket;
+  if (typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return false;
+  (socket as { cork(): void }).cork();
+  return true;
+}
+
+/** Sends what `corkSocket` held back. */
+export function uncorkSocket(ws: WebSocket): void {
+  const socket = (ws as unknown as WebSocketInternals)._socket as { uncork?: () => void } | null | undefined;
+  socket?.uncork?.();
 }

@@ -30,6 +30,7 @@ import { CONTROL_REAUTHENTICATE, CONTROL_REVOKE_SESSION_PREFIX } from "./control
 import { prepareTextFrame } from "./frame.js";
 import { FrameQueues } from "./frame-queue.js";
 import { inTurns } from "../batching.js";
+import { RateLimit } from "../rate-limit.js";
 import { GroupRegistry } from "./groups.js";
 import { JoinError, JoinPath } from "./join.js";
 import { Membership } from "./membership.js";
@@ -277,7 +278,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   // Declared with `function` below (hoisted): what every socket shares, one object for all.
   const connectionContext: ConnectionContext = {
     maxBufferedBytes: settings.maxBufferedBytes,
-    clientFramesPerSecond: settings.clientFramesPerSecond,
+    frameRate: new RateLimit(settings.clientFramesPerSecond),
     onSlowConsumer: dropSlowConsumer,
     onControl,
   };
