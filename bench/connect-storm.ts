@@ -61,7 +61,9 @@ interface Storm {
   p99: number;
   max: number;
   http: PingResult;
-  eventLoop?: { p50: number; p99: number; max: number };
+  eventLoop?: { p50: number; p99: number; max: number; statements?: number };
+  /** Statements our server sent to PostgreSQL per handshake (revocation checks and replay reads, batched). */
+  statementsPerHandshake?: number;
   /** Server process CPU (user + system, all threads) per handshake, ms. */
   cpuMsPerHandshake: number;
   /** SYNs the kernel dropped meanwhile because an accept queue was full (whole machine). */
@@ -116,13 +118,15 @@ async function main(): Promise<void> {
           const cpuMs = ((sampleCpu([target.pid]).ours.get(target.pid) ?? 0) - (cpu.ours.get(target.pid) ?? 0)) * 10;
           const file = profile && target.profile ? join(profileDir, `${id}-round${round}.cpuprofile`) : undefined;
           if (file) await target.profile!.stop(file);
+          const eventLoop = await target.eventLoop?.();
           const storm: Storm = {
             target: id,
             round,
             ...opened,
             handshakesPerSecond: Math.round(opened.ok / (opened.allMs / 1000)),
             http: httpWaits,
-            eventLoop: await target.eventLoop?.(),
+            eventLoop,
+            statementsPerHandshake: eventLoop?.statements === undefined ? undefined : eventLoop.statements / Math.max(1, opened.ok),
             cpuMsPerHandshake: cpuMs / Math.max(1, opened.ok),
             listenOverflows: overflows,
             profile: file,
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
           console.log(
             `${target.label}, round ${round}: ${storm.ok} hello / ${storm.failed} failed in ${Math.round(storm.allMs)} ms = ${storm.handshakesPerSecond}/s; ` +
               `per socket p50 ${Math.round(storm.p50)} / p99 ${Math.round(storm.p99)} ms; worst HTTP ${storm.http.worst} ms (${storm.http.failed} failed); ` +
-              `server CPU ${storm.cpuMsPerHandshake.toFixed(3)} ms/handshake; listen overflows ${storm.listenOverflows}${storm.eventLoop ? `; event loop p99 ${storm.eventLoop.p99} / max ${storm.eventLoop.max} ms` : ""}${storm.errors.length ? `; errors: ${storm.errors.join(", ")}` : ""}`,
+              `server CPU ${storm.cpuMsPerHandshake.toFixed(3)} ms/handshake; listen overflows ${storm.listenOverflows}${storm.statementsPerHandshake === undefined ? "" : `; ${storm.statementsPerHandshake.toFixed(3)} statements/handshake`}${storm.eventLoop ? `; event loop p99 ${storm.eventLoop.p99} / max ${storm.eventLoop.max} ms` : ""}${storm.errors.length ? `; errors: ${storm.errors.join(", ")}` : ""}`,
           );
           if (file) console.log(formatShares(profileShares(file)));
           await client.rpc.call("close");

@@ -16,7 +16,7 @@
  * LISTEN_BACKLOG,  * SETTINGS (JSON overrides). Prints one JSON line `{"port": …}` once it listens. Endpoints:
  *   POST /seed?users=N&rows=R   R pending inbox rows for each of u1…uN (through store.save)
  *   POST /eld                   starts a new event-loop delay histogram
- *   GET  /eld                   {p50, p99, max} in ms since the last reset, and open sockets
+ *   GET  /eld                   {p50, p99, max} in ms since the last reset, open sockets, and PostgreSQL statements since the reset
  *   GET  /memory                {heapUsed, rss, external, arrayBuffers, sockets} after a full GC (run node with --expose-gc)
  *   POST /profile/start         starts the V8 CPU profiler (main thread, 0.5 ms samples)
  *   POST /profile/stop?file=F   stops it and writes the profile (.cpuprofile, Chrome DevTools' format) to F
@@ -45,7 +45,11 @@ const { readSettings } = (await import(`${kit}/server/settings.ts`)) as typeof i
 const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as typeof import("../packages/next-channels-broadcast/src/server/auth/authjs");
 
 // PostgreSQL when DATABASE_URL is set (the packaged kit only), else PGlite in PGLITE_DIR.
-const postgresClient = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => undefined }) : undefined;
+/** Statements sent to PostgreSQL since the last `POST /eld` (what a storm costs the database, and the server's CPU per statement). */
+let statements = 0;
+const postgresClient = process.env.DATABASE_URL
+  ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => undefined, debug: () => void (statements += 1) })
+  : undefined;
 const client = postgresClient ? undefined : new PGlite(process.env.PGLITE_DIR!);
 const db = postgresClient ? drizzlePostgres({ client: postgresClient }) : drizzle({ client: client! });
 // The package migrates its own ncb_* tables (migrateNotifications); an older checkout's kit had
@@ -81,10 +85,11 @@ const server = createServer((req, res) => {
     histogram.disable();
     histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
+    statements = 0;
     return reply(200, {});
   }
   if (url.pathname === "/eld") {
-    return reply(200, { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), sockets: gateway.connectionCount() });
+    return reply(200, { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), sockets: gateway.connectionCount(), statements });
   }
   if (url.pathname === "/profile/start" && req.method === "POST") {
     void profiler.post("Profiler.enable").then(async () => {

@@ -36,8 +36,11 @@ export interface Target {
   sockets(): Promise<number>;
   /** Heap and RSS after a full GC. */
   memory(): Promise<Memory>;
-  /** Event-loop delay since the last call: p50/p99/max in ms (our gateway only). */
-  eventLoop?(): Promise<{ p50: number; p99: number; max: number }>;
+  /**
+   * Event-loop delay since the last call: p50/p99/max in ms, and the statements the server sent to
+   * PostgreSQL meanwhile (our gateway only).
+   */
+  eventLoop?(): Promise<{ p50: number; p99: number; max: number; statements?: number }>;
   /** Starts the CPU profiler; `stop` writes the profile to `file` (our gateway only). */
   profile?: { start(): Promise<void>; stop(file: string): Promise<void> };
   /** Writes a V8 heap snapshot to `file`. */
@@ -99,7 +102,7 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
     sockets: async () => (await http<{ sockets: number }>(port, "GET", "/eld")).sockets,
     memory: () => http<Memory>(port, "GET", "/memory"),
     async eventLoop() {
-      const figures = await http<{ p50: number; p99: number; max: number }>(port, "GET", "/eld");
+      const figures = await http<{ p50: number; p99: number; max: number; statements?: number }>(port, "GET", "/eld");
       await http(port, "POST", "/eld");
       return figures;
     },

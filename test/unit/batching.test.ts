@@ -32,6 +32,16 @@ describe("coalesceCalls", () => {
     expect(await Promise.all(rest)).toEqual([20, 30, 40]);
   });
 
+  it("puts calls made in the same synchronous run in one batch (a join's reads of several kinds)", async () => {
+    const { batches, run } = manualRunner();
+    const double = coalesceCalls(run);
+    const together = [double(1), double(2), double(3)];
+    await settled();
+    expect(batches.map((batch) => batch.inputs)).toEqual([[1, 2, 3]]);
+    batches[0]!.answer([10, 20, 30]);
+    expect(await Promise.all(together)).toEqual([10, 20, 30]);
+  });
+
   it("hands at most maxBatch inputs to one batch", async () => {
     const { batches, run } = manualRunner();
     const call = coalesceCalls(run, { maxBatch: 2 });
@@ -42,8 +52,8 @@ describe("coalesceCalls", () => {
       batch.answer(batch.inputs.map((n) => n * 10));
     }
     expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50]);
-    // The first call went alone (nothing was in flight); the others waited, two at a time.
-    expect(batches.map((batch) => batch.inputs)).toEqual([[1], [2, 3], [4, 5]]);
+    // Made in one run: two at a time, in order.
+    expect(batches.map((batch) => batch.inputs)).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it("rejects the callers of a failed batch, throwing or answering the wrong count, and the next batch still runs", async () => {
@@ -56,6 +66,7 @@ describe("coalesceCalls", () => {
     });
     // Made while the first (failing) batch is in flight: they go together in the second.
     const first = call(1);
+    await Promise.resolve();
     const pair = [call(2), call(3)];
     await expect(first).rejects.toThrow("database down");
     await expect(pair[0]).rejects.toThrow("a batch of 2 answered 1 results");

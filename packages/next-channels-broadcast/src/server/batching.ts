@@ -1,10 +1,12 @@
 /**
  * Coalescing of concurrent look-ups into batches: one round trip answers many callers.
  *
- * Why not per tick (DataLoader's scheduling)? A reconnect storm's handshakes arrive one upgrade
- * event at a time, so a tick rarely holds more than one of them. Instead, calls made while a batch
- * is in flight wait for it and then go together: a lone call waits for exactly one round trip
- * (no timer, no added latency), and 1,000 calls at once cost a handful.
+ * Why not per tick alone (DataLoader's scheduling)? A reconnect storm's handshakes arrive one
+ * upgrade event at a time, so a tick rarely holds more than one of them. So calls made while a
+ * batch is in flight wait for it and then go together: a lone call waits for exactly one round
+ * trip (no timer, no added latency), and 1,000 calls at once cost a handful. A batch is formed in
+ * the microtask after its first call, so calls made in the same synchronous run (a join's reads of
+ * several kinds) also go together instead of the first going alone.
  */
 
 export interface CoalesceOptions {
@@ -14,15 +16,16 @@ export interface CoalesceOptions {
 
 /**
  * Wraps `runBatch` (answers a batch of inputs, one output per input, same order) into a function
- * of one input. At most one batch is in flight; calls made meanwhile are answered by the next.
- * A batch that fails rejects each of its callers with its error and does not affect later ones.
+ * of one input. At most one batch is in flight; calls made in the same synchronous run go in one
+ * batch, and calls made while a batch is in flight are answered by the next. A batch that fails
+ * rejects each of its callers with its error and does not affect later ones.
  *
  * @example
  * const lookUp = coalesceCalls(async (ids: string[]) => {
  *   const rows = await db.select().from(users).where(inArray(users.id, ids));
  *   return ids.map((id) => rows.find((row) => row.id === id) ?? null);
  * });
- * const [a, b] = await Promise.all([lookUp("1"), lookUp("2")]); // the first alone, then the second
+ * const [a, b] = await Promise.all([lookUp("1"), lookUp("2")]); // one batch: made in the same run
  */
 export function coalesceCalls<Input, Output>(
   runBatch: (inputs: Input[]) => Promise<readonly Output[]>,
@@ -35,12 +38,16 @@ export function coalesceCalls<Input, Output>(
 
   function runWaiting(): void {
     if (inFlight || waiting.length === 0) return;
-    const batch = waiting.slice(0, maxBatch);
-    waiting = waiting.slice(batch.length);
     inFlight = true;
-    // A synchronous throw from runBatch is a failed batch too, not an exception in someone's call.
+    let batch: typeof waiting = [];
+    // Formed a microtask later: calls made in the same synchronous run join it. A synchronous
+    // throw from runBatch is a failed batch too, not an exception in someone's call.
     Promise.resolve()
-      .then(() => runBatch(batch.map((entry) => entry.input)))
+      .then(() => {
+        batch = waiting.slice(0, maxBatch);
+        waiting = waiting.slice(batch.length);
+        return runBatch(batch.map((entry) => entry.input));
+      })
       .then(
         (outputs) => {
           if (outputs.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${outputs.length} results`);

@@ -11,7 +11,7 @@
  * existing row's id (`ON CONFLICT … DO NOTHING`, then a look-up). Keys are kept as long as their
  * rows, i.e. until the row expires (inbox retention or recovery window) and is cleaned up.
  */
-import { and, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { IdempotencyConflictError } from "../../shared/errors.js";
 import { createTurnQueue, runsInProcess, takeTurns, type TurnQueue } from "./in-process-queue.js";
@@ -221,11 +221,16 @@ export function createDrizzleStore<TSchema extends Record<string, unknown>>(
       const keys = [...new Set(subjects.map(revocationKey))];
       const found = new Map<string, number>();
       if (keys.length === 0) return found;
-      const rows = await db
-        .select({ subject: notificationRevocations.subject, revokedAt: notificationRevocations.revokedAt })
-        .from(notificationRevocations)
-        .where(and(inArray(notificationRevocations.subject, keys), gt(notificationRevocations.expiresAt, clock())));
-      for (const row of rows) found.set(row.subject, row.revokedAt.getTime());
+      // One statement text whatever the number of keys (a JSON array in one parameter, as the replay
+      // reads do): the driver prepares it once, and no query is built per key. Built with the query
+      // builder and `inArray`, this look-up was the costliest statement of a reconnect storm
+      // (bench/README.md, connect storm).
+      const rows = await execute(sql`
+        select "subject", floor(extract(epoch from "revoked_at") * 1000)::float8 as "revoked_ms"
+        from ${notificationRevocations}
+        where "subject" = any (array(select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)))
+          and "expires_at" > ${clock().toISOString()}::timestamptz`);
+      for (const row of rows) found.set(String(row.subject), Number(row.revoked_ms));
       return found;
     },
 
