@@ -87,6 +87,8 @@ export class TestClient {
     const ws = new WebSocket(options.query ? `${url}?${options.query}` : url, { headers });
     const client = new TestClient(ws);
     const hello = client.next((frame) => frame.type === "hello");
+    // A refused handshake never reaches `await hello`: its timeout must not become an unhandled rejection.
+    hello.catch(() => undefined);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("unexpected-response", (_req, res) => reject(new HandshakeRefused(res.statusCode ?? 0)));

@@ -17,6 +17,8 @@ import { createNotifications, defaultNotifications, InvalidSettingError, sendToA
 import { serveFetchHandler, type FetchServer } from "../helpers/fetch-server";
 import { HandshakeRefused, TestClient } from "../helpers/gateway-server";
 import { TEST_SECRET } from "../helpers/sessions";
+import { createDrizzleStore, type CleanupOptions, type NotificationStore } from "next-channels-broadcast/drizzle";
+import { openPgliteDatabase } from "../store/databases";
 
 interface Served {
   notifications: Notifications;
@@ -184,5 +186,69 @@ describe("bad arguments throw typed errors naming the option", () => {
       code: "INVALID_SETTING",
       setting: "settings",
     });
+  });
+});
+
+describe("attachGateway runs the instance store's cleanup", () => {
+  /** A PGlite store whose clock the test moves, recording its cleanup starts and stops. */
+  async function cleanupStore() {
+    const database = await openPgliteDatabase();
+    let now = Date.UTC(2030, 0, 1);
+    const real = createDrizzleStore(database.db, { env: {}, clock: () => new Date(now) });
+    const starts: (CleanupOptions | undefined)[] = [];
+    let stops = 0;
+    const store: NotificationStore = {
+      ...real,
+      startCleanup(options) {
+        starts.push(options);
+        const stop = real.startCleanup(options);
+        return () => {
+          stops += 1;
+          stop();
+        };
+      },
+    };
+    cleanups.push(async () => {
+      await real.close();
+      await database.close();
+    });
+    return { store, starts, stops: () => stops, advance: (ms: number) => (now += ms) };
+  }
+
+  async function attach(store: NotificationStore, options: Parameters<typeof attachGateway>[2]): Promise<{ close(): Promise<void> }> {
+    const notifications = createNotifications({ env: {}, store, authenticate: async () => null });
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    const gateway = attachGateway(server, notifications, options);
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await gateway.close();
+    };
+    cleanups.push(close);
+    return { close };
+  }
+
+  it("deletes expired rows while attached, and stops when the gateway closes", async () => {
+    const { store, starts, stops, advance } = await cleanupStore();
+    await store.save("all", { type: "message", text: "old news", cssClass: "info", clickURL: null, closeURL: null, hideCloseOption: false }, { inbox: false });
+    advance(24 * 60 * 60 * 1000);
+    let resolveDeleted!: (count: number) => void;
+    const deleted = new Promise<number>((resolve) => (resolveDeleted = resolve));
+    const attached = await attach(store, { cleanup: { intervalMs: 20, onRun: (count) => count > 0 && resolveDeleted(count) } });
+    expect(await deleted).toBe(1);
+    expect(starts).toHaveLength(1);
+    expect(stops()).toBe(0);
+    await attached.close();
+    expect(stops()).toBe(1);
+  });
+
+  it("starts it with the store's own settings by default, and not at all with cleanup: false", async () => {
+    const first = await cleanupStore();
+    await attach(first.store, {});
+    expect(first.starts).toEqual([undefined]);
+    const second = await cleanupStore();
+    await attach(second.store, { cleanup: false });
+    expect(second.starts).toEqual([]);
   });
 });

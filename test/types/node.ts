@@ -12,6 +12,8 @@ export async function gateways(): Promise<void> {
   const notifications = createNotifications();
   expectType<Gateway>()(attachGateway(server, notifications));
   expectType<Gateway>()(attachGateway(server));
+  attachGateway(server, notifications, { cleanup: false });
+  attachGateway(server, notifications, { cleanup: { intervalMs: 60_000, onRun: (deleted: number) => void deleted } });
   expectType<Gateway>()(createGateway({ notifications, authorizer: () => true }));
   expectType<Promise<RunningServer>>()(startNotificationsServer({ notifications, port: 0 }));
 
