@@ -191,6 +191,24 @@ describeWithRedis("upstash durable hand-off", () => {
     expect(count(carol, (f) => f.type === "message" && f.text === "inbox-while-down")).toBe(1);
   });
 
+  it("events and refreshes go through the outbox too, queued while no gateway runs", async () => {
+    await publisher.notify({ user: "dora" }, { event: "import.done", data: { rows: 3 }, durable: true });
+    await publisher.notify({ object: "articles-7" }, { refresh: true, origin: "tab-1" });
+    const entries = await admin.xrange(stream, "-", "+");
+    expect(entries.map((entry) => JSON.parse(entry[1][1]!).payload)).toEqual([
+      { event: "import.done", data: { rows: 3 }, durable: true },
+      { refresh: true, origin: "tab-1" },
+    ]);
+
+    const server = await gateway();
+    const dora = await client(server, { userId: "dora", query: `extraChannels=${encodeURIComponent('["articles-7"]')}` });
+    const outbox = consumer(server);
+    await until("both handled", () => outbox.handled() === 2);
+    await settle(server, [dora]);
+    expect(dora.frames.filter((f) => f.type === "event")).toEqual([expect.objectContaining({ type: "event", event: "import.done", data: { rows: 3 } })]);
+    expect(dora.frames.filter((f) => f.type === "refresh")).toEqual([expect.objectContaining({ type: "refresh", channel: "articles-7", origin: "tab-1" })]);
+  });
+
   it("a gateway that dies after storing and publishing, before XACK: the claimed entry is still one row and one id", async () => {
     const database = await openPgliteDatabase();
     cleanup.push(() => database.close());
@@ -261,6 +279,11 @@ describeWithRedis("upstash durable hand-off", () => {
     await expect(publisher.notify("all", { message: "   " })).rejects.toThrow(/must not be empty/);
     await expect(publisher.notify({ user: "" }, { message: "x" })).rejects.toBeInstanceOf(InvalidNotificationError);
     await expect(publisher.notify("all", { message: "x", colour: "red" } as never)).rejects.toThrow(/Unknown message option/);
+    await expect(publisher.notify("all", { event: "import.done", data: undefined })).rejects.toThrow(/is required/);
+    await expect(publisher.notify("all", { event: "import.done", data: 1, durable: "yes" } as never)).rejects.toThrow(/durable must be a boolean/);
+    await expect(publisher.notify("all", { refresh: false } as never)).rejects.toThrow(/refresh must be true/);
+    await expect(publisher.notify("all", { refresh: true, origin: "not a tab id" })).rejects.toBeInstanceOf(InvalidNotificationError);
+    await expect(publisher.notify("all", { toast: "x" } as never)).rejects.toThrow(/\{event, data\} or \{refresh: true\}/);
     expect(await admin.exists(stream)).toBe(0);
   });
 

@@ -129,6 +129,9 @@ export function buildProgressFrame(percent: unknown, channel: string): ProgressF
   return { type: "progress", progress: true, percent: normalizePercent(percent), channel };
 }
 
+/** What the send API takes, said in its errors (send, outbox). */
+export const PAYLOAD_KINDS = "Payload must be {message}, {redirect}, {progress}, {event, data} or {refresh: true}.";
+
 /** Most characters an event's data may take as JSON. */
 export const MAX_EVENT_DATA_LENGTH = 32_768;
 

@@ -9,7 +9,7 @@
 import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors.js";
 import { REFRESH_ORIGIN_FIELD, type EventFrame, type Level, type NotificationFrame, type RefreshFrame } from "../shared/protocol.js";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
-import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, type MessageOptions } from "./payload.js";
+import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, PAYLOAD_KINDS, type MessageOptions } from "./payload.js";
 import { warnIfUnreachable } from "./reach.js";
 import { getRuntime, type NotificationsRuntime, type RecentSend } from "./runtime.js";
 import { storedWireText } from "./store/wire.js";
@@ -96,8 +96,6 @@ export function checkIdempotencyKey(key: unknown): string | undefined {
   }
   return key;
 }
-
-const PAYLOAD_KINDS = "Payload must be {message}, {redirect}, {progress}, {event, data} or {refresh: true}.";
 
 /** A frame the send API publishes (what the store keeps, or progress). */
 type SendFrame = NotificationFrame | EventFrame | RefreshFrame;

@@ -10,7 +10,7 @@
  * This module has no Node-only imports: it runs on the edge too.
  */
 import { resolveTarget, type Target } from "../audience.js";
-import { buildMessageFrame, buildProgressFrame, buildRedirectFrame } from "../payload.js";
+import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, PAYLOAD_KINDS } from "../payload.js";
 import type { Payload } from "../send.js";
 import { InvalidNotificationError } from "../../shared/errors.js";
 
@@ -54,7 +54,17 @@ function serializableTarget(target: Target): { target: Target; group: string } {
 
 /** The payload checked with the send API's rules, keeping only known keys. */
 function checkedPayload(payload: Payload, group: string): Payload {
-  if (typeof payload !== "object" || payload === null) invalid("Payload must be {message}, {redirect} or {progress}.");
+  if (typeof payload !== "object" || payload === null) invalid(PAYLOAD_KINDS);
+  if ("event" in payload) {
+    if (payload.durable !== undefined && typeof payload.durable !== "boolean") invalid("durable must be a boolean.");
+    const frame = buildEventFrame(payload.event, payload.data, group);
+    return payload.durable === undefined ? { event: frame.event, data: frame.data } : { event: frame.event, data: frame.data, durable: payload.durable };
+  }
+  if ("refresh" in payload) {
+    if (payload.refresh !== true) invalid("refresh must be true.");
+    const frame = buildRefreshFrame(group, payload.origin);
+    return frame.origin === undefined ? { refresh: true } : { refresh: true, origin: frame.origin };
+  }
   if ("message" in payload) {
     const { message, ...options } = payload;
     buildMessageFrame(message, options);
@@ -73,7 +83,7 @@ function checkedPayload(payload: Payload, group: string): Payload {
     buildProgressFrame(payload.progress, group);
     return { progress: payload.progress };
   }
-  return invalid("Payload must be {message}, {redirect} or {progress}.");
+  return invalid(PAYLOAD_KINDS);
 }
 
 /**
