@@ -5,83 +5,18 @@
  * goodbye — its members disappear from the other within NOTIFICATIONS_PRESENCE_TIMEOUT_MS,
  * through expiring entries alone.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { PresenceView } from "../../packages/next-channels-broadcast/src/server/presence/entry";
+import { killGateway, spawnGateway, stopAllGateways, type GatewayProcess } from "../helpers/gateway-process";
 import { TestClient } from "../helpers/gateway-server";
 import { names, presenceState, presenceUntil } from "../helpers/presence";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
-import { TEST_SECRET } from "../helpers/sessions";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The bound under test: a crashed process's members are gone within this. */
 const TIMEOUT_MS = 4_000;
 const CHANNEL = "test-1";
 const QUERY = `extraChannels=${encodeURIComponent(JSON.stringify([CHANNEL]))}`;
-
-interface GatewayProcess {
-  name: string;
-  child: ChildProcess;
-  innerPid: number;
-  wsUrl: string;
-  httpUrl: string;
-  output: string[];
-}
-
-const children = new Set<GatewayProcess>();
-function killHard(gateway: GatewayProcess): void {
-  for (const pid of [gateway.innerPid, gateway.child.pid]) {
-    try {
-      if (pid) process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-process.once("exit", () => {
-  for (const gateway of children) killHard(gateway);
-});
-
-async function spawnGateway(name: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ["test/fixtures/gateway-process.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", AUTH_SECRET: TEST_SECRET, PRESENCE: "1", NOTIFICATIONS_PRESENCE_TIMEOUT_MS: String(TIMEOUT_MS), NOTIFICATIONS_PRESENCE_FLUSH_MS: "20", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`gateway ${name} did not start within 30 s: ${output.join("")}`)), 30_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      output.push(chunk.toString());
-      const line = buffered.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as { port: number; pid: number });
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway ${name} exited with ${code}: ${output.join("")}`));
-    });
-  });
-  const gateway: GatewayProcess = { name, child, innerPid: ready.pid, wsUrl: `ws://127.0.0.1:${ready.port}/ws/notifications`, httpUrl: `http://127.0.0.1:${ready.port}`, output };
-  children.add(gateway);
-  return gateway;
-}
-
-async function stopGateway(gateway: GatewayProcess): Promise<void> {
-  children.delete(gateway);
-  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => gateway.child.once("exit", () => resolve()));
-  gateway.child.kill("SIGTERM");
-  const timer = setTimeout(() => killHard(gateway), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function presenceOf(gateway: GatewayProcess): Promise<PresenceView> {
   return (await (await fetch(`${gateway.httpUrl}/presence?channel=${CHANNEL}`)).json()) as PresenceView;
@@ -106,13 +41,19 @@ describeWithRedis("presence across two gateway processes on one Redis", () => {
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    const env = { REDIS_URL: redis.url, NOTIFICATIONS_REDIS_PREFIX: `presence-${randomUUID()}:` };
+    const env = {
+      REDIS_URL: redis.url,
+      NOTIFICATIONS_REDIS_PREFIX: `presence-${randomUUID()}:`,
+      PRESENCE: "1",
+      NOTIFICATIONS_PRESENCE_TIMEOUT_MS: String(TIMEOUT_MS),
+      NOTIFICATIONS_PRESENCE_FLUSH_MS: "20",
+    };
     [a, b] = await Promise.all([spawnGateway("A", env), spawnGateway("B", env)]);
   });
 
   afterAll(async () => {
     await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    await Promise.allSettled([...children].map((gateway) => stopGateway(gateway)));
+    await stopAllGateways();
     await redis?.dispose();
   });
 
@@ -170,9 +111,8 @@ describeWithRedis("presence across two gateway processes on one Redis", () => {
 
     const killedAt = Date.now();
     const exited = new Promise<void>((resolve) => a.child.once("exit", () => resolve()));
-    killHard(a);
+    killGateway(a);
     await exited;
-    children.delete(a);
     const after = await presenceUntil(watcher, CHANNEL, (state) => state.frames > before.frames && state.count === 2, TIMEOUT_MS + 2_000);
     const elapsed = Date.now() - killedAt;
     expect(names(after)).toEqual(["bob", "erin"]);

@@ -7,95 +7,13 @@
  * Absence is proven with a marker sent to `all` after the sends under test: Redis keeps the
  * order of one publisher's messages, so frames that should have arrived have arrived by then.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ServerFrame } from "../../packages/next-channels-broadcast/src/shared/protocol";
+import { spawnGateway, stopAllGateways, type GatewayProcess } from "../helpers/gateway-process";
 import { TestClient } from "../helpers/gateway-server";
 import { describeWithRedis, RedisTestServer } from "../helpers/redis-server";
-import { TEST_SECRET } from "../helpers/sessions";
 import { eventually, untilDelivered } from "../layer/helpers";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-interface GatewayProcess {
-  name: string;
-  child: ChildProcess;
-  /** The node process running the fixture (tsx's child). */
-  innerPid: number;
-  wsUrl: string;
-  httpUrl: string;
-  output: string[];
-}
-
-const children = new Set<GatewayProcess>();
-// Last resort if the test process dies without running afterAll.
-process.once("exit", () => {
-  for (const gateway of children) {
-    for (const pid of [gateway.innerPid, gateway.child.pid]) {
-      try {
-        if (pid) process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-});
-
-async function spawnGateway(name: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ["test/fixtures/gateway-process.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", AUTH_SECRET: TEST_SECRET, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`gateway ${name} did not start within 30 s: ${output.join("")}`)), 30_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      output.push(chunk.toString());
-      const line = buffered.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as { port: number; pid: number });
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway ${name} exited with ${code}: ${output.join("")}`));
-    });
-  });
-  const gateway: GatewayProcess = {
-    name,
-    child,
-    innerPid: ready.pid,
-    wsUrl: `ws://127.0.0.1:${ready.port}/ws/notifications`,
-    httpUrl: `http://127.0.0.1:${ready.port}`,
-    output,
-  };
-  children.add(gateway);
-  return gateway;
-}
-
-async function stopGateway(gateway: GatewayProcess): Promise<void> {
-  children.delete(gateway);
-  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => gateway.child.once("exit", () => resolve()));
-  gateway.child.kill("SIGTERM");
-  const timer = setTimeout(() => {
-    for (const pid of [gateway.innerPid, gateway.child.pid]) {
-      try {
-        if (pid) process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }, 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Makes `gateway` send through its own runtime (its own Redis publisher connection). */
 async function send(gateway: GatewayProcess, target: unknown, payload: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -143,7 +61,7 @@ describeWithRedis("two gateway processes on one Redis", () => {
   afterAll(async () => {
     // Each step guarded: a failure in one must not leave processes behind.
     await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    await Promise.allSettled([...children].map((gateway) => stopGateway(gateway)));
+    await stopAllGateways();
     await redis?.dispose();
   });
 
