@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { InvalidNotificationError } from "../shared/errors.js";
 import { checkEventName } from "../shared/events.js";
-import { LEVELS, MAX_ORIGIN_LENGTH, type EventFrame, type Level, type MessageFrame, type ProgressFrame, type RedirectFrame, type RefreshFrame } from "../shared/protocol.js";
+import { LEVELS, MAX_ORIGIN_LENGTH, type EventFrame, type Level, type MessageFrame, type NotificationFrame, type ProgressFrame, type RedirectFrame, type RefreshFrame } from "../shared/protocol.js";
+import type { Payload } from "./send.js";
 import { describeURLRefusal, notificationURLRefusal } from "../shared/urls.js";
 
 /** Longest message text accepted, in characters. */
@@ -129,9 +130,6 @@ export function buildProgressFrame(percent: unknown, channel: string): ProgressF
   return { type: "progress", progress: true, percent: normalizePercent(percent), channel };
 }
 
-/** What the send API takes, said in its errors (send, outbox). */
-export const PAYLOAD_KINDS = "Payload must be {message}, {redirect}, {progress}, {event, data} or {refresh: true}.";
-
 /** Most characters an event's data may take as JSON. */
 export const MAX_EVENT_DATA_LENGTH = 32_768;
 
@@ -172,4 +170,37 @@ export function buildRefreshFrame(channel: string, origin?: unknown): RefreshFra
     return invalid("INVALID_ARGUMENT", `Refresh origin must be a tab id from getTabId() (1 to ${MAX_ORIGIN_LENGTH} letters, digits, "_" or "-"), got ${JSON.stringify(origin)}.`);
   }
   return { type: "refresh", channel, origin };
+}
+
+/** What the send API takes, said in its errors. */
+const PAYLOAD_KINDS = "Payload must be {message}, {redirect}, {progress}, {event, data} or {refresh: true}.";
+
+/** A frame the send API publishes (what the store keeps, or progress). */
+export type SendFrame = NotificationFrame | EventFrame | RefreshFrame;
+
+/**
+ * The frame a send of `payload` to the audience whose public name is `group` publishes, with
+ * every check of the send API (the one place for them: `notify` and the outbox both call it).
+ *
+ * @example
+ * buildSendFrame({ message: "Done", level: "success" }, "user:42") // { type: "message", text: "Done", cssClass: "success", …, channel: "user:42" }
+ * buildSendFrame({ refresh: false } as never, "all")               // throws InvalidNotificationError
+ */
+export function buildSendFrame(payload: Payload, group: string): SendFrame {
+  if (typeof payload !== "object" || payload === null) return invalid("INVALID_ARGUMENT", PAYLOAD_KINDS);
+  if ("event" in payload) {
+    if (payload.durable !== undefined && typeof payload.durable !== "boolean") return invalid("INVALID_ARGUMENT", "durable must be a boolean.");
+    return buildEventFrame(payload.event, payload.data, group);
+  }
+  if ("refresh" in payload) {
+    if (payload.refresh !== true) return invalid("INVALID_ARGUMENT", "refresh must be true.");
+    return buildRefreshFrame(group, payload.origin);
+  }
+  if ("message" in payload) {
+    const { message, ...options } = payload;
+    return { ...buildMessageFrame(message, options), channel: group };
+  }
+  if ("redirect" in payload) return { ...buildRedirectFrame(payload.redirect), channel: group };
+  if ("progress" in payload) return buildProgressFrame(payload.progress, group);
+  return invalid("INVALID_ARGUMENT", PAYLOAD_KINDS);
 }

@@ -7,9 +7,9 @@
  * the default instance's, bound to the process runtime `getRuntime()`).
  */
 import { InvalidNotificationError, NotificationError, PublishError, StoreError } from "../shared/errors.js";
-import { REFRESH_ORIGIN_FIELD, type EventFrame, type Level, type NotificationFrame, type RefreshFrame } from "../shared/protocol.js";
+import { REFRESH_ORIGIN_FIELD, type Level } from "../shared/protocol.js";
 import { resolveTarget, type ObjectRef, type Target, type UserRef } from "./audience.js";
-import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, PAYLOAD_KINDS, type MessageOptions } from "./payload.js";
+import { buildSendFrame, type MessageOptions, type SendFrame } from "./payload.js";
 import { warnIfUnreachable } from "./reach.js";
 import { getRuntime, type NotificationsRuntime, type RecentSend } from "./runtime.js";
 import { storedWireText } from "./store/wire.js";
@@ -97,28 +97,6 @@ export function checkIdempotencyKey(key: unknown): string | undefined {
   return key;
 }
 
-/** A frame the send API publishes (what the store keeps, or progress). */
-type SendFrame = NotificationFrame | EventFrame | RefreshFrame;
-
-function buildFrame(payload: Payload, group: string): SendFrame {
-  if (typeof payload !== "object" || payload === null) throw new InvalidNotificationError("INVALID_ARGUMENT", PAYLOAD_KINDS);
-  if ("event" in payload) {
-    if (payload.durable !== undefined && typeof payload.durable !== "boolean") throw new InvalidNotificationError("INVALID_ARGUMENT", "durable must be a boolean.");
-    return buildEventFrame(payload.event, payload.data, group);
-  }
-  if ("refresh" in payload) {
-    if (payload.refresh !== true) throw new InvalidNotificationError("INVALID_ARGUMENT", "refresh must be true.");
-    return buildRefreshFrame(group, payload.origin);
-  }
-  if ("message" in payload) {
-    const { message, ...options } = payload;
-    return { ...buildMessageFrame(message, options), channel: group };
-  }
-  if ("redirect" in payload) return { ...buildRedirectFrame(payload.redirect), channel: group };
-  if ("progress" in payload) return buildProgressFrame(payload.progress, group);
-  throw new InvalidNotificationError("INVALID_ARGUMENT", PAYLOAD_KINDS);
-}
-
 /**
  * Whether a frame is stored (given a store): messages and redirects always; events when durable;
  * refreshes always (a tab that was reconnecting recovers one by position). Progress is kept as
@@ -176,7 +154,7 @@ async function storeFirst(
  */
 export async function notifyWith(runtime: NotificationsRuntime, target: Target, payload: Payload, options: SendOptions = {}): Promise<SendResult> {
   const { audience, group } = resolveTarget(target);
-  const frame = buildFrame(payload, group);
+  const frame = buildSendFrame(payload, group);
   const idempotencyKey = checkIdempotencyKey((options as SendOptions | null | undefined)?.idempotencyKey);
   const gate = audienceGate(runtime.settings, audience);
   if (!gate.enabled) return { sent: false, group, reason: "audience-disabled", setting: gate.setting };

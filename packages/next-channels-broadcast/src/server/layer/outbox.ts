@@ -10,8 +10,8 @@
  * This module has no Node-only imports: it runs on the edge too.
  */
 import { resolveTarget, type Target } from "../audience.js";
-import { buildEventFrame, buildMessageFrame, buildProgressFrame, buildRedirectFrame, buildRefreshFrame, PAYLOAD_KINDS } from "../payload.js";
-import type { Payload } from "../send.js";
+import { buildSendFrame, type MessageOptions } from "../payload.js";
+import type { EventPayload, Payload } from "../send.js";
 import { InvalidNotificationError } from "../../shared/errors.js";
 
 /** Default stream key. */
@@ -52,38 +52,33 @@ function serializableTarget(target: Target): { target: Target; group: string } {
   }
 }
 
-/** The payload checked with the send API's rules, keeping only known keys. */
+/**
+ * The payload checked with the send API's own checks (`buildSendFrame`: the same typed errors as
+ * `notify`), keeping only known keys.
+ */
 function checkedPayload(payload: Payload, group: string): Payload {
-  if (typeof payload !== "object" || payload === null) invalid(PAYLOAD_KINDS);
-  if ("event" in payload) {
-    if (payload.durable !== undefined && typeof payload.durable !== "boolean") invalid("durable must be a boolean.");
-    const frame = buildEventFrame(payload.event, payload.data, group);
-    return payload.durable === undefined ? { event: frame.event, data: frame.data } : { event: frame.event, data: frame.data, durable: payload.durable };
+  const frame = buildSendFrame(payload, group);
+  switch (frame.type) {
+    case "event": {
+      const { durable } = payload as EventPayload;
+      return durable === undefined ? { event: frame.event, data: frame.data } : { event: frame.event, data: frame.data, durable };
+    }
+    case "refresh":
+      return frame.origin === undefined ? { refresh: true } : { refresh: true, origin: frame.origin };
+    case "message": {
+      const { message, level, clickURL, closeURL, hideCloseOption } = payload as { message: string } & MessageOptions;
+      const copy: Payload = { message };
+      if (level !== undefined) copy.level = level;
+      if (clickURL !== undefined) copy.clickURL = clickURL;
+      if (closeURL !== undefined) copy.closeURL = closeURL;
+      if (hideCloseOption !== undefined) copy.hideCloseOption = hideCloseOption;
+      return copy;
+    }
+    case "redirect":
+      return { redirect: (payload as { redirect: string }).redirect };
+    case "progress":
+      return { progress: (payload as { progress: number | string }).progress };
   }
-  if ("refresh" in payload) {
-    if (payload.refresh !== true) invalid("refresh must be true.");
-    const frame = buildRefreshFrame(group, payload.origin);
-    return frame.origin === undefined ? { refresh: true } : { refresh: true, origin: frame.origin };
-  }
-  if ("message" in payload) {
-    const { message, ...options } = payload;
-    buildMessageFrame(message, options);
-    const copy: Payload = { message };
-    if (options.level !== undefined) copy.level = options.level;
-    if (options.clickURL !== undefined) copy.clickURL = options.clickURL;
-    if (options.closeURL !== undefined) copy.closeURL = options.closeURL;
-    if (options.hideCloseOption !== undefined) copy.hideCloseOption = options.hideCloseOption;
-    return copy;
-  }
-  if ("redirect" in payload) {
-    buildRedirectFrame(payload.redirect);
-    return { redirect: payload.redirect };
-  }
-  if ("progress" in payload) {
-    buildProgressFrame(payload.progress, group);
-    return { progress: payload.progress };
-  }
-  return invalid(PAYLOAD_KINDS);
 }
 
 /**
