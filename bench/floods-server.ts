@@ -47,11 +47,13 @@ const { authjsAuthenticate } = (await import(`${kit}/server/auth/authjs.ts`)) as
 // PostgreSQL when DATABASE_URL is set (the packaged kit only), else PGlite in PGLITE_DIR.
 /** Statements sent to PostgreSQL since the last `POST /eld` (what a storm costs the database, and the server's CPU per statement). */
 let statements = 0;
-const postgresClient = process.env.DATABASE_URL
-  ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => undefined, debug: () => void (statements += 1) })
-  : undefined;
+// Counted through Drizzle's logger, which every store statement passes: postgres.js's own
+// `debug` hook would make it capture a stack trace (\`new Error()\`) per query, CPU the server
+// does not spend in production.
+const countStatements = { logQuery: () => void (statements += 1) };
+const postgresClient = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => undefined }) : undefined;
 const client = postgresClient ? undefined : new PGlite(process.env.PGLITE_DIR!);
-const db = postgresClient ? drizzlePostgres({ client: postgresClient }) : drizzle({ client: client! });
+const db = postgresClient ? drizzlePostgres({ client: postgresClient, logger: countStatements }) : drizzle({ client: client!, logger: countStatements });
 // The package migrates its own ncb_* tables (migrateNotifications); an older checkout's kit had
 // its tables in the app's drizzle/ folder.
 const packaged = existsSync(`${kit}/server/store/migrate.ts`);
