@@ -21,7 +21,7 @@ import { WebSocket } from "ws";
 import { CloseCode } from "../../shared/close-codes.js";
 import type { ServerFrame } from "../../shared/protocol.js";
 import type { SocketUser } from "../auth/session.js";
-import { corkSocket, supportsPreparedFrames, uncorkSocket, writePreparedFrame } from "./frame.js";
+import { corkSocket, flushSocket, supportsPreparedFrames, uncorkSocket, writePreparedFrame } from "./frame.js";
 import type { GroupMember } from "./groups.js";
 import { FULL_BUCKET, type RateLimit } from "../rate-limit.js";
 
@@ -381,6 +381,9 @@ export class Connection implements GroupMember {
     this.joinBuffer = undefined;
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close(code, reason);
+    // A socket still in its handshake's join is corked (its 101 waits for the replay): the close
+    // must not wait for that join, or the client would get nothing before the grace ends.
+    flushSocket(this.ws);
     setTimeout(() => this.ws.terminate(), graceMs).unref();
   }
 

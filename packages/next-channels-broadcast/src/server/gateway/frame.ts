@@ -138,3 +138,16 @@ export function uncorkSocket(ws: WebSocket): void {
   const socket = (ws as unknown as WebSocketInternals)._socket as { uncork?: () => void } | null | undefined;
   socket?.uncork?.();
 }
+
+/**
+ * Undoes every cork on `ws`'s socket at once, so what is held back (a handshake's 101, a close
+ * frame) leaves now. A later `uncorkSocket` of a cork undone here does nothing.
+ *
+ * @example
+ * ws.close(1012, "server restarting");
+ * flushSocket(ws); // the close frame goes out even while a join still holds the socket corked
+ */
+export function flushSocket(ws: WebSocket): void {
+  const socket = (ws as unknown as WebSocketInternals)._socket as { uncork?: () => void; writableCorked?: number } | null | undefined;
+  while (socket?.uncork && (socket.writableCorked ?? 0) > 0) socket.uncork();
+}

@@ -525,12 +525,16 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     if (connection.user?.expiresAt != null) sessionExpiries.dropped();
   }
 
-  /** Takes in a socket whose handshake passed; its place counted by `admission.admit` is its own from here. */
-  function accept(ws: WebSocket, user: SocketUser | null, address: string, request: { requested: string[]; token: string | null; lastId: number | null }, release: () => void): void {
+  /**
+   * Takes in a socket whose handshake passed; its place counted by `admission.admit` is its own
+   * from here. `done` (the handshake slot's release, and the socket's uncork) runs once the
+   * handshake's join has written its frames, or at once when the socket is turned away.
+   */
+  function accept(ws: WebSocket, user: SocketUser | null, address: string, request: { requested: string[]; token: string | null; lastId: number | null }, done: () => void): void {
     // Shutdown began while the upgrade completed: nothing is let in behind the snapshot of sockets.
     if (closing) {
       admission.leave(user, address);
-      release();
+      done();
       ws.close(CloseCode.SERVICE_RESTART, "server restarting");
       return;
     }
@@ -544,7 +548,7 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
     if (expiresAt != null) sessionExpiries.add(connection, expiresAt);
     // The handshake's join is the socket's first queued task: subscribe frames sent right after
     // opening wait for it (and come after hello), and so does any outage catch-up.
-    frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(release));
+    frameQueues.enqueue(connection, () => joinHandshake(connection, request.requested, request.token, request.lastId).finally(done));
   }
 
   // The browser never sees why a handshake was refused; in development the server says it, once
@@ -617,12 +621,22 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
       // ws 8 completes an upgrade synchronously (no verifyClient), so once `handleUpgrade`
       // returns the callback either ran or never will: ws refused a malformed upgrade itself
       // (answering 400), and the place counted against the caps is given back.
+      // The 101 waits in the corked socket for the handshake's join (the replay and \`hello\`), so
+      // all of it leaves in one write: one system call per handshake instead of two. The client
+      // sees the socket open with its \`hello\`, as soon as it would have had the \`hello\` before.
+      socket.cork();
       wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
-        accept(ws, user, address, request, release);
+        accept(ws, user, address, request, () => {
+          socket.uncork();
+          release();
+        });
       });
       if (handedOver) socket.removeListener("error", destroyOnError); // ws handles its errors now
-      else admission.leave(user, address);
+      else {
+        socket.uncork(); // ws's own refusal (400) goes out
+        admission.leave(user, address);
+      }
     } finally {
       if (!handedOver) release();
     }
