@@ -37,6 +37,10 @@ export function parseCookieHeader(header: string | undefined): Map<string, strin
     if (!name || cookies.has(name)) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!value.includes("%")) {
+      cookies.set(name, value); // nothing to decode (a session token is base64url)
+      continue;
+    }
     try {
       cookies.set(name, decodeURIComponent(value));
     } catch {

@@ -12,13 +12,20 @@ export function requestPath(req: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-/** The request's query parameters (parsed leniently; a bad URL yields none). */
+/**
+ * The request's query parameters: what follows the first `?` of its target, up to any `#`.
+ * Parsed as `URLSearchParams` straight from that text rather than through a whole `URL` (once
+ * per handshake, during a reconnect storm thousands of times a second); the parameters are the same.
+ *
+ * @example
+ * requestQuery(req).get("extraChannels") // '["articles-1"]' for GET /ws?extraChannels=%5B%22articles-1%22%5D
+ */
 export function requestQuery(req: IncomingMessage): URLSearchParams {
-  try {
-    return new URL(req.url ?? "/", "http://localhost").searchParams;
-  } catch {
-    return new URLSearchParams();
-  }
+  const url = req.url ?? "/";
+  const start = url.indexOf("?");
+  if (start === -1) return new URLSearchParams();
+  const end = url.indexOf("#", start);
+  return new URLSearchParams(end === -1 ? url.slice(start + 1) : url.slice(start + 1, end));
 }
 
 /** The scheme and host the browser addressed: the request's own, or a trusted proxy's headers. */
@@ -53,14 +60,18 @@ export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly s
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   if (allowedOrigins.length > 0) return allowedOrigins.includes(origin);
+  const own = requestOrigin(req, trustedProxies);
+  if (own === null) return false;
+  // A browser's Origin is already serialized (lowercase, no default port): the common case is
+  // an exact match, with no URL to parse.
+  if (origin === `${own.protocol}//${own.host}`) return true;
   let parsed: URL;
   try {
     parsed = new URL(origin);
   } catch {
     return false;
   }
-  const own = requestOrigin(req, trustedProxies);
-  return own !== null && parsed.protocol === own.protocol && parsed.host.toLowerCase() === own.host;
+  return parsed.protocol === own.protocol && parsed.host.toLowerCase() === own.host;
 }
 
 /**
