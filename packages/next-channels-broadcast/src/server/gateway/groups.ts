@@ -25,6 +25,8 @@ interface GroupRecord<M extends GroupMember> {
   members: Set<M>;
   /** Resolves to the layer unsubscribe function once the layer subscription is active. */
   ready: Promise<() => void>;
+  /** `ready` has resolved: a publish to the group reaches every member from now on. */
+  live: boolean;
 }
 
 export class GroupRegistry<M extends GroupMember> {
@@ -40,20 +42,36 @@ export class GroupRegistry<M extends GroupMember> {
   ) {}
 
   /**
-   * Adds `member` to `group`; resolves when a publish to the group will reach it.
-   * Rejects if the layer cannot subscribe (the member is not left half-joined).
+   * Adds `member` to `group`. Returns undefined when a publish to the group already reaches it (the
+   * layer subscription is live: the usual case, a group other sockets of this process hold), else a
+   * promise that resolves once it will. That promise rejects if the layer cannot subscribe (the
+   * member is not left half-joined). No promise in the usual case: a reconnect storm joins
+   * thousands of sockets a second to groups the process already holds.
+   *
+   * @example
+   * const pending = registry.join("user:42", connection);
+   * if (pending) await pending;
    */
-  async join(group: string, member: M): Promise<void> {
+  join(group: string, member: M): Promise<void> | undefined {
     let record = this.groups.get(group);
     if (!record) {
       const members = new Set<M>();
-      record = { name: group, members, ready: this.layer.subscribe(group, (frame) => this.fanOut(group, members, frame)) };
-      this.groups.set(group, record);
-      record.ready.catch(() => {
-        if (this.groups.get(group) === record) this.groups.delete(group);
-      });
+      const created: GroupRecord<M> = { name: group, members, ready: this.layer.subscribe(group, (frame) => this.fanOut(group, members, frame)), live: false };
+      this.groups.set(group, created);
+      created.ready.then(
+        () => void (created.live = true),
+        () => {
+          if (this.groups.get(group) === created) this.groups.delete(group);
+        },
+      );
+      record = created;
     }
     record.members.add(member);
+    if (record.live) return undefined;
+    return this.untilLive(record, member);
+  }
+
+  private async untilLive(record: GroupRecord<M>, member: M): Promise<void> {
     try {
       await record.ready;
     } catch (error) {

@@ -138,7 +138,8 @@ export class JoinPath {
       if (connection.closing) break;
       if (!connection.addGroup(this.registry.intern(group))) continue;
       try {
-        await this.registry.join(group, connection);
+        const pending = this.registry.join(group, connection);
+        if (pending) await pending;
       } catch (error) {
         connection.removeGroup(group);
         for (const done of joined) this.leave(connection, done);
