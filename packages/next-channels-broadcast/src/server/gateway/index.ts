@@ -33,7 +33,7 @@ import { inTurns } from "../batching.js";
 import { RateLimit } from "../rate-limit.js";
 import { GroupRegistry } from "./groups.js";
 import { JoinError, JoinPath } from "./join.js";
-import { Membership } from "./membership.js";
+import { Membership, NOTHING_REQUESTED } from "./membership.js";
 import { frameKind, groupAudience, guardedObserver, type GatewayObserver, type SocketKind } from "./observer.js";
 import { isOriginAllowed, parseExtraChannels, refuseUpgrade, requestPath, requestQuery } from "./handshake.js";
 import { EMPTY_VIEW, type PresenceView } from "../presence/entry.js";
@@ -493,7 +493,8 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
   /** The handshake's own join: trusted groups plus what the URL asked for, then `hello`. */
   async function joinHandshake(connection: Connection, requested: string[], token: string | null, lastId: number | null): Promise<void> {
     const { user } = connection;
-    const grant = await membership.grant(connection, { channels: requested, token });
+    // Most sockets ask for no page channel at the handshake: then there is no grant to wait for.
+    const grant = requested.length > 0 || token ? await membership.grant(connection, { channels: requested, token }) : NOTHING_REQUESTED;
     if (connection.closing) return;
     const trusted = trustedGroups(settings, user);
     const inbox = user && trusted.includes(userGroup(user.id)) ? userGroup(user.id) : null;

@@ -26,6 +26,9 @@ export interface Grant {
   refused: SubscriptionRefusal[];
 }
 
+/** The decision on a request for no channel and no token: nothing granted, nothing refused. */
+export const NOTHING_REQUESTED: Readonly<Grant> = Object.freeze({ granted: [], fresh: [], refused: [] });
+
 export class Membership {
   constructor(
     private readonly settings: NotificationSettings,
