@@ -4,6 +4,7 @@
  *   npm run bench:storm                      # 10,000 sockets (1,000 users × 10), 2 rounds, all targets
  *   npm run bench:storm -- --quick           # smoke run: 1,000 sockets (100 users × 10)
  *   npm run bench:storm -- --profile         # also CPU-profiles our gateway during each storm
+ *   npm run bench:storm -- --heap-profile    # what our gateway allocates per handshake instead, by allocation site
  *   npm run bench:storm -- --sockets 10000 --per-user 10 --rounds 2 --targets gateway,raw-ws
  *   npm run bench:storm -- --backlog 511     # the servers' listen queue (default 4096, as startNotificationsServer)
  *   npm run bench:storm -- --queue 10000     # the gateway's handshake queue (default: the kit's, 4096; past it 503)
@@ -32,11 +33,14 @@ import { pinger, type PingResult, http } from "./lib/auth-server";
 import { sampleCpu } from "./lib/cpu";
 import { ROOT, runPinned, startNode } from "./lib/proc";
 import { profileShares, formatShares } from "./lib/profile-shares";
+import { allocationSites, formatAllocations } from "./lib/allocation-sites";
 import { drained, startTarget, type TargetId } from "./lib/targets";
 import { option } from "./lib/args";
 
 const quick = process.argv.includes("--quick");
 const profile = process.argv.includes("--profile");
+/** A sampling heap profile per storm instead of the CPU profile: bytes allocated per handshake, steadier here than CPU time. */
+const heapProfile = process.argv.includes("--heap-profile");
 const sockets = Number(option("sockets", quick ? "1000" : "10000"));
 const perUser = Number(option("per-user", "10"));
 const rounds = Number(option("rounds", "2"));
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
   console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? "the kit's default (4096)"} · handshake slots ${slots ?? "the kit's default (32)"}`);
   const profileDir = join(ROOT, "bench/results", `storm-${stamp}`);
-  if (profile) mkdirSync(profileDir, { recursive: true });
+  if (profile || heapProfile) mkdirSync(profileDir, { recursive: true });
   const pg = await startPostgresServer("bench_storm");
   const { proc: client } = await startNode("storm-client", 1, "bench/storm-client.ts", []);
   const results: Storm[] = [];
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
         }
         for (let round = 1; round <= rounds; round++) {
           await target.eventLoop?.();
-          if (profile) await target.profile?.start();
+          if (profile || heapProfile) await target.profile?.start(heapProfile ? "heap" : "cpu");
           const cpu = sampleCpu([target.pid]);
           const overflowsBefore = listenOverflows();
           const ping = pinger(target.port);
@@ -116,8 +120,8 @@ async function main(): Promise<void> {
           const httpWaits = await ping.stop();
           const overflows = listenOverflows() - overflowsBefore;
           const cpuMs = ((sampleCpu([target.pid]).ours.get(target.pid) ?? 0) - (cpu.ours.get(target.pid) ?? 0)) * 10;
-          const file = profile && target.profile ? join(profileDir, `${id}-round${round}.cpuprofile`) : undefined;
-          if (file) await target.profile!.stop(file);
+          const file = (profile || heapProfile) && target.profile ? join(profileDir, `${id}-round${round}.${heapProfile ? "heapprofile" : "cpuprofile"}`) : undefined;
+          if (file) await target.profile!.stop(file, heapProfile ? "heap" : "cpu");
           const eventLoop = await target.eventLoop?.();
           const storm: Storm = {
             target: id,
@@ -137,7 +141,8 @@ async function main(): Promise<void> {
               `per socket p50 ${Math.round(storm.p50)} / p99 ${Math.round(storm.p99)} ms; worst HTTP ${storm.http.worst} ms (${storm.http.failed} failed); ` +
               `server CPU ${storm.cpuMsPerHandshake.toFixed(3)} ms/handshake; listen overflows ${storm.listenOverflows}${storm.statementsPerHandshake === undefined ? "" : `; ${storm.statementsPerHandshake.toFixed(3)} statements/handshake`}${storm.eventLoop ? `; event loop p99 ${storm.eventLoop.p99} / max ${storm.eventLoop.max} ms` : ""}${storm.errors.length ? `; errors: ${storm.errors.join(", ")}` : ""}`,
           );
-          if (file) console.log(formatShares(profileShares(file)));
+          if (file && heapProfile) console.log(formatAllocations(allocationSites(file), opened.ok));
+          else if (file) console.log(formatShares(profileShares(file)));
           await client.rpc.call("close");
           await drained(target);
         }

@@ -41,8 +41,11 @@ export interface Target {
    * PostgreSQL meanwhile (our gateway only).
    */
   eventLoop?(): Promise<{ p50: number; p99: number; max: number; statements?: number }>;
-  /** Starts the CPU profiler; `stop` writes the profile to `file` (our gateway only). */
-  profile?: { start(): Promise<void>; stop(file: string): Promise<void> };
+  /**
+   * Starts the CPU profiler, or with `"heap"` the sampling heap profiler (every allocation, also
+   * of objects collected since); `stop` writes the profile to `file` (our gateway only).
+   */
+  profile?: { start(kind?: "cpu" | "heap"): Promise<void>; stop(file: string, kind?: "cpu" | "heap"): Promise<void> };
   /** Writes a V8 heap snapshot to `file`. */
   heapSnapshot?: (file: string) => Promise<void>;
   stop(): Promise<void>;
@@ -108,8 +111,8 @@ export async function startTarget(id: TargetId, databaseUrl: string, options: { 
     },
     heapSnapshot: (file) => http(port, "POST", `/heap-snapshot?file=${encodeURIComponent(file)}`),
     profile: {
-      start: () => http(port, "POST", "/profile/start"),
-      stop: (file) => http(port, "POST", `/profile/stop?file=${encodeURIComponent(file)}`),
+      start: (kind = "cpu") => http(port, "POST", `/profile/start?kind=${kind}`),
+      stop: (file, kind = "cpu") => http(port, "POST", `/profile/stop?kind=${kind}&file=${encodeURIComponent(file)}`),
     },
     stop: () => server.stop(),
   };
