@@ -619,13 +619,13 @@ export function createGateway(given: GatewayOptions = {}): Gateway {
         token: query.get("subscription_token"),
         lastId: parseLastId(query.get(LAST_ID_PARAM)),
       };
+      // The 101 waits in the corked socket for the handshake's join (the replay and `hello`), so
+      // all of it leaves in one write: one system call per handshake instead of two. The client
+      // sees the socket open with its `hello`, as soon as it would have had the `hello` before.
+      socket.cork();
       // ws 8 completes an upgrade synchronously (no verifyClient), so once `handleUpgrade`
       // returns the callback either ran or never will: ws refused a malformed upgrade itself
       // (answering 400), and the place counted against the caps is given back.
-      // The 101 waits in the corked socket for the handshake's join (the replay and \`hello\`), so
-      // all of it leaves in one write: one system call per handshake instead of two. The client
-      // sees the socket open with its \`hello\`, as soon as it would have had the \`hello\` before.
-      socket.cork();
       wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
         accept(ws, user, address, request, () => {
