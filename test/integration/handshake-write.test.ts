@@ -6,31 +6,15 @@
  */
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { CloseCode } from "../../packages/next-channels-broadcast/src/shared/close-codes";
 import * as api from "../../packages/next-channels-broadcast/src/server";
 import type { StoredNotification } from "../../packages/next-channels-broadcast/src/server/store";
 import { sessionCookie } from "../helpers/sessions";
-import { startReplayServer, type ReplayServer } from "../replay/harness";
-import { openPgliteDatabase, type TestDatabase } from "../store/databases";
+import { replayServerPerTest, type ReplayServer } from "../replay/harness";
 
-let database: TestDatabase;
-let server: ReplayServer | undefined;
-
-beforeAll(async () => {
-  database = await openPgliteDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const replay = replayServerPerTest();
 
 /** Records every write the server makes to each upgraded TCP socket: one entry per system-call-level write, its bytes. */
 function recordWrites(target: ReplayServer): Buffer[][] {
@@ -70,7 +54,7 @@ async function rawExchange(url: string, request: string): Promise<string> {
 
 describe("a handshake's answer", () => {
   it("is one write carrying the 101, the replayed inbox row and then hello", async () => {
-    server = await startReplayServer({ database });
+    const server = await replay.start();
     await api.sendToUser("alice", "while you were away");
     const writes = recordWrites(server);
 
@@ -94,7 +78,7 @@ describe("a handshake's answer", () => {
   });
 
   it("is not held back when ws itself refuses a malformed upgrade (400)", async () => {
-    server = await startReplayServer({ database });
+    const server = await replay.start();
     const cookie = await sessionCookie("alice");
     const answer = await rawExchange(
       server.url,
@@ -122,8 +106,7 @@ describe("a handshake's answer", () => {
     let finishJoin: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (finishJoin = resolve));
     let read: Promise<StoredNotification[]> = Promise.resolve([]);
-    server = await startReplayServer({
-      database,
+    const server = await replay.start({
       // The handshake's inbox read waits until the test lets it go: the socket stays corked meanwhile.
       wrapStore: (store) => ({
         ...store,
