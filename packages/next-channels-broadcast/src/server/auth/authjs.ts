@@ -1,11 +1,13 @@
 /**
  * Reads an Auth.js (NextAuth v5) JWT session from a websocket upgrade request's cookies.
- * Decoded sessions are cached for their own lifetime (`session-cache.ts`): decryption was the
+ * Decoded sessions are cached for their own lifetime (`session-cache.ts`), and the tokens Auth.js
+ * writes are decrypted synchronously with `node:crypto` (`authjs-token.ts`): decryption was the
  * largest share of a handshake in the connect-storm profile (bench/README.md, issue #10).
  */
 import type { IncomingMessage } from "node:http";
 import { decode } from "next-auth/jwt";
 import { InvalidSettingError } from "../../shared/errors.js";
+import { AuthjsTokenReader } from "./authjs-token.js";
 import type { Authenticate, SocketUser } from "./session.js";
 import { parseCookieHeader } from "./session.js";
 import { SessionCache } from "./session-cache.js";
@@ -85,12 +87,14 @@ export function authjsAuthenticate(options: AuthjsAuthenticateOptions & { trustP
     throw new InvalidSettingError("sessionCacheSize", `expected a whole number of sessions, 0 or more (0 = no cache); got ${String(cacheSize)}.`);
   }
   const cache = cacheSize > 0 ? new SessionCache(cacheSize, now) : null;
+  const reader = new AuthjsTokenReader(Array.isArray(secret) ? secret : [secret]);
 
   /** The session in one cookie, or null when it does not decode to a live session. Never rejects. */
   async function decodeSession(name: string, token: string): Promise<SocketUser | null> {
     try {
-      // Auth.js derives the encryption key from the secret with the cookie name as salt.
-      const payload = await decode({ token, secret, salt: name });
+      // Auth.js derives the encryption key from the secret with the cookie name as salt. The tokens
+      // Auth.js writes are read synchronously (authjs-token.ts); Auth.js judges any other.
+      const payload = reader.read(token, name) ?? (await decode({ token, secret, salt: name }));
       if (!payload || typeof payload.sub !== "string" || payload.sub === "") return null;
       const exp = typeof payload.exp === "number" ? payload.exp * 1000 : null;
       if (exp !== null && exp <= now()) return null;
