@@ -91,7 +91,7 @@ function listenOverflows(): number {
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
-  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? "the kit's default (4096)"} · handshake slots ${slots ?? "the kit's default (32)"}`);
+  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? "the kit's default (4096)"} · handshake slots ${slots ?? "the kit's default (64)"}`);
   const profileDir = join(ROOT, "bench/results", `storm-${stamp}`);
   if (profile || heapProfile) mkdirSync(profileDir, { recursive: true });
   const pg = await startPostgresServer("bench_storm");

@@ -48,7 +48,7 @@ export interface NotificationSettings {
   maxSocketsPerIp: number;
   /** Open sockets this process holds at most. `NOTIFICATIONS_MAX_SOCKETS`, default 18000 (keep it under the open-file limit). */
   maxSockets: number;
-  /** Handshakes (authentication, revocation check, joining) worked on at once; more wait their turn. `NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`, default 32. */
+  /** Handshakes (authentication, revocation check, joining) worked on at once; more wait their turn. `NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`, default 64. */
   maxConcurrentHandshakes: number;
   /** Handshakes allowed to wait for their turn; past that an upgrade is refused with 503. `NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`, default 4096. */
   maxQueuedHandshakes: number;
@@ -128,7 +128,7 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   maxSocketsPerUser: 32,
   maxSocketsPerIp: 256,
   maxSockets: 18_000,
-  maxConcurrentHandshakes: 32,
+  maxConcurrentHandshakes: 64,
   maxQueuedHandshakes: 4_096,
   authenticateTimeoutMs: 5_000,
   clientFramesPerSecondPerUser: 50,
