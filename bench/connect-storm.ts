@@ -8,7 +8,7 @@
  *   npm run bench:storm -- --sockets 10000 --per-user 10 --rounds 2 --targets gateway,raw-ws
  *   npm run bench:storm -- --backlog 511     # the servers' listen queue (default 4096, as startNotificationsServer)
  *   npm run bench:storm -- --queue 10000     # the gateway's handshake queue (default: the kit's, 4096; past it 503)
- *   npm run bench:storm -- --slots 128       # handshakes worked on at once (default: the kit's, 32)
+ *   npm run bench:storm -- --slots 128       # handshakes worked on at once (default: the kit's, 64)
  *
  * One server process pinned to core 0 (targets: `gateway` — our gateway as production runs it:
  * real Auth.js cookies, PostgreSQL store with one pending inbox row per user, revocation list,
@@ -36,6 +36,7 @@ import { profileShares, formatShares } from "./lib/profile-shares";
 import { allocationSites, formatAllocations } from "./lib/allocation-sites";
 import { drained, startTarget, type TargetId } from "./lib/targets";
 import { option } from "./lib/args";
+import { DEFAULT_SETTINGS } from "../packages/next-channels-broadcast/src/server/settings";
 
 const quick = process.argv.includes("--quick");
 const profile = process.argv.includes("--profile");
@@ -50,7 +51,7 @@ const backlog = Number(option("backlog", "4096"));
 /** The gateway's handshake queue (`NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`); undefined = the kit's default. */
 const queue = process.argv.includes("--queue") ? Number(option("queue", "4096")) : undefined;
 /** Handshakes worked on at once (`NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`); undefined = the kit's default. */
-const slots = process.argv.includes("--slots") ? Number(option("slots", "32")) : undefined;
+const slots = process.argv.includes("--slots") ? Number(option("slots", String(DEFAULT_SETTINGS.maxConcurrentHandshakes))) : undefined;
 const SOURCES = 16;
 const users = Math.ceil(sockets / perUser);
 
@@ -91,7 +92,7 @@ function listenOverflows(): number {
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
-  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? "the kit's default (4096)"} · handshake slots ${slots ?? "the kit's default (64)"}`);
+  console.log(`connect storm · ${new Date().toISOString()} · ${cpus().length} cores · load ${load} · ${sockets} sockets (${users} users × ${perUser}) from ${SOURCES} addresses · ${rounds} rounds · listen backlog ${backlog} · handshake queue ${queue ?? `the kit's default (${DEFAULT_SETTINGS.maxQueuedHandshakes})`} · handshake slots ${slots ?? `the kit's default (${DEFAULT_SETTINGS.maxConcurrentHandshakes})`}`);
   const profileDir = join(ROOT, "bench/results", `storm-${stamp}`);
   if (profile || heapProfile) mkdirSync(profileDir, { recursive: true });
   const pg = await startPostgresServer("bench_storm");
