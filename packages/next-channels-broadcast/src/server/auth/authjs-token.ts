@@ -52,7 +52,7 @@ function deriveKey(secret: string, salt: string): DerivedKey {
   };
 }
 
-/** JSON of base64url `part`, or undefined when it is not UTF-8 JSON. */
+/** The JSON in `bytes`, or undefined when they are not UTF-8 JSON. */
 function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(strictUtf8.decode(bytes));
