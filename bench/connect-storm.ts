@@ -9,6 +9,8 @@
  *   npm run bench:storm -- --backlog 511     # the servers' listen queue (default 4096, as startNotificationsServer)
  *   npm run bench:storm -- --queue 10000     # the gateway's handshake queue (default: the kit's, 4096; past it 503)
  *   npm run bench:storm -- --slots 128       # handshakes worked on at once (default: the kit's, 64)
+ *   npm run bench:storm -- --ping-every 5    # probe the page wait more densely (default: 50 ms after each answer)
+ *   npm run bench:storm -- --cold-client     # no warm-up storm for the client process first
  *
  * One server process pinned to core 0 (targets: `gateway` — our gateway as production runs it:
  * real Auth.js cookies, PostgreSQL store with one pending inbox row per user, revocation list,
@@ -18,7 +20,7 @@
  *
  * Per storm: time until every socket has its `hello` (raw ws: is open), handshakes per second
  * (sockets ÷ that time), per-socket time to hello (p50/p99/max), the worst wait of a plain
- * HTTP request to the same process (`GET /ping` every 50 ms), the server's event-loop delay, and
+ * HTTP request to the same process (`GET /ping` 50 ms after each answer, `--ping-every`), the server's event-loop delay, and
  * the server process's CPU time per handshake (all threads; steadier than wall time on a shared
  * machine), and the machine's listen-queue overflows (TcpExtListenOverflows: a SYN dropped
  * because the accept queue was full; its client retries 1 s later, then 3 s, …). Round 1 is a cold process (a restart: everyone reconnects), round 2 the same sockets
@@ -39,6 +41,8 @@ import { option } from "./lib/args";
 import { DEFAULT_SETTINGS } from "../packages/next-channels-broadcast/src/server/settings";
 
 const quick = process.argv.includes("--quick");
+/** Skip the client's warm-up storm (warmUpClient): round 1 then also measures a cold client. */
+const warmClient = !process.argv.includes("--cold-client");
 const profile = process.argv.includes("--profile");
 /** A sampling heap profile per storm instead of the CPU profile: bytes allocated per handshake, steadier here than CPU time. */
 const heapProfile = process.argv.includes("--heap-profile");
@@ -50,6 +54,9 @@ const targets = option("targets", "gateway-nocache,gateway,raw-ws").split(",") a
 const backlog = Number(option("backlog", "4096"));
 /** The gateway's handshake queue (`NOTIFICATIONS_MAX_QUEUED_HANDSHAKES`); undefined = the kit's default. */
 const queue = process.argv.includes("--queue") ? Number(option("queue", "4096")) : undefined;
+/** Pause after each answered `GET /ping` before the next; smaller probes the page wait more densely. */
+const pingEvery = Number(option("ping-every", "50"));
+if (!(pingEvery >= 0)) throw new Error(`--ping-every takes milliseconds, not ${option("ping-every", "")}`);
 /** Handshakes worked on at once (`NOTIFICATIONS_MAX_CONCURRENT_HANDSHAKES`); undefined = the kit's default. */
 const slots = process.argv.includes("--slots") ? Number(option("slots", String(DEFAULT_SETTINGS.maxConcurrentHandshakes))) : undefined;
 const SOURCES = 16;
@@ -61,6 +68,8 @@ interface Storm {
   ok: number;
   failed: number;
   allMs: number;
+  /** The client's own share of `allMs`: creating every socket and issuing its connect (storm-client.ts). */
+  createdMs: number;
   handshakesPerSecond: number;
   p50: number;
   p99: number;
@@ -89,6 +98,24 @@ function listenOverflows(): number {
   }
 }
 
+/**
+ * One storm against a throwaway raw `ws` server before anything is measured, so that the client
+ * process's JIT is warm in every measured round: otherwise the first target's round 1 (our cold
+ * process) would also carry the client's own warm-up (~0.3–0.6 s more to create 10,000 sockets)
+ * and the targets measured later would not.
+ */
+async function warmUpClient(client: Awaited<ReturnType<typeof startNode>>["proc"]): Promise<void> {
+  const throwaway = await startTarget("raw-ws", "", { backlog });
+  try {
+    const opened = await client.rpc.call<{ ok: number; allMs: number }>("open", { url: throwaway.url, count: sockets, first: 0, users, sources: SOURCES, hello: false }, 600_000);
+    console.log(`client warmed up: ${opened.ok} sockets to a throwaway raw ws server in ${Math.round(opened.allMs)} ms (--cold-client skips this)`);
+    await client.rpc.call("close");
+    await drained(throwaway);
+  } finally {
+    await throwaway.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..*/, "Z");
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
@@ -100,6 +127,7 @@ async function main(): Promise<void> {
   const results: Storm[] = [];
   let seeded = false;
   try {
+    if (warmClient) await warmUpClient(client);
     for (const id of targets) {
       const target = await startTarget(id, pg.url, { backlog, maxQueuedHandshakes: queue, maxConcurrentHandshakes: slots });
       try {
@@ -112,7 +140,7 @@ async function main(): Promise<void> {
           if (profile || heapProfile) await target.profile?.start(heapProfile ? "heap" : "cpu");
           const cpu = sampleCpu([target.pid]);
           const overflowsBefore = listenOverflows();
-          const ping = pinger(target.port);
+          const ping = pinger(target.port, pingEvery);
           const opened = await client.rpc.call<Omit<Storm, "target" | "round" | "http" | "cpuMsPerHandshake" | "handshakesPerSecond">>(
             "open",
             { url: target.url, count: sockets, first: 0, users, sources: SOURCES, hello: target.hello },
@@ -138,7 +166,7 @@ async function main(): Promise<void> {
           };
           results.push(storm);
           console.log(
-            `${target.label}, round ${round}: ${storm.ok} hello / ${storm.failed} failed in ${Math.round(storm.allMs)} ms = ${storm.handshakesPerSecond}/s; ` +
+            `${target.label}, round ${round}: ${storm.ok} hello / ${storm.failed} failed in ${Math.round(storm.allMs)} ms (the client creating its sockets: ${Math.round(storm.createdMs)} ms) = ${storm.handshakesPerSecond}/s; ` +
               `per socket p50 ${Math.round(storm.p50)} / p99 ${Math.round(storm.p99)} ms; worst HTTP ${storm.http.worst} ms (${storm.http.failed} failed); ` +
               `server CPU ${storm.cpuMsPerHandshake.toFixed(3)} ms/handshake; listen overflows ${storm.listenOverflows}${storm.statementsPerHandshake === undefined ? "" : `; ${storm.statementsPerHandshake.toFixed(3)} statements/handshake`}${storm.eventLoop ? `; event loop p99 ${storm.eventLoop.p99} / max ${storm.eventLoop.max} ms` : ""}${storm.errors.length ? `; errors: ${storm.errors.join(", ")}` : ""}`,
           );

@@ -10,9 +10,10 @@
  *   open {url, count, first, users, sources, hello, ack}  opens `count` sockets in the same tick, socket i
  *       (counted from `first`) as user u(1 + i mod users) from 127.0.0.(1 + i mod sources); resolves
  *       when every one has its `hello` (or, with hello false, is open) or failed:
- *       {ok, failed, allMs, p50, p99, max, errors}
- *   close {}  terminates every socket; resolves to how many were open
+ *       {ok, failed, allMs, createdMs, p50, p99, max, errors}
+ *   close {}  resets every socket (no TIME_WAIT left behind); resolves to how many were open
  */
+import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { now } from "./lib/clock";
 import { emit, serve } from "./lib/ipc";
@@ -44,6 +45,12 @@ interface Opened {
   failed: number;
   /** From the first socket created to the last one settled. */
   allMs: number;
+  /**
+   * From the first socket created until this process had created all of them and issued their
+   * connects (its next turn): the client's own share of `allMs`, during which the server cannot
+   * yet read any upgrade request (each is written once its connect completes, in a later turn).
+   */
+  createdMs: number;
   /** Per socket, from the moment the storm started to its hello (or open). */
   p50: number;
   p99: number;
@@ -59,7 +66,10 @@ async function open(args: OpenArgs): Promise<Opened> {
   const errors = new Set<string>();
   const started = now();
   let last = started;
+  let createdMs = 0;
   await new Promise<void>((done) => {
+    // Runs after this loop and the connects it queued (process.nextTick), before any I/O.
+    setImmediate(() => (createdMs = now() - started));
     for (let index = 0; index < args.count; index++) {
       const global = args.first + index;
       const ws = new WebSocket(args.url, {
@@ -101,7 +111,7 @@ async function open(args: OpenArgs): Promise<Opened> {
     }
   });
   const sorted = times.subarray(0, ok).sort();
-  return { ok, failed, allMs: last - started, p50: quantileSorted(sorted, 0.5), p99: quantileSorted(sorted, 0.99), max: quantileSorted(sorted, 1), errors: [...errors].slice(0, 5) };
+  return { ok, failed, allMs: last - started, createdMs, p50: quantileSorted(sorted, 0.5), p99: quantileSorted(sorted, 0.99), max: quantileSorted(sorted, 1), errors: [...errors].slice(0, 5) };
 }
 
 serve({
@@ -110,7 +120,12 @@ serve({
     const open = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
     for (const ws of sockets.splice(0)) {
       ws.removeAllListeners("close");
-      ws.terminate();
+      // A reset, not a FIN: a FIN leaves this side's socket in TIME_WAIT for 60 s, and with tens
+      // of thousands of them the next storm's bind() to a source address (localAddress) searches
+      // for a free port for seconds — the multi-second stalls earlier runs saw in later rounds.
+      const socket = (ws as unknown as { _socket?: Socket | null })._socket;
+      if (socket) socket.resetAndDestroy();
+      else ws.terminate();
     }
     return open;
   },

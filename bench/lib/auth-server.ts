@@ -111,14 +111,14 @@ export interface PingResult {
 }
 
 /**
- * Times `GET /ping` every 50 ms until stopped; answers the worst and p99 wait, and how many
+ * Times `GET /ping` every `everyMs` (default 50 ms) after the previous answer until stopped; answers the worst and p99 wait, and how many
  * requests failed outright (a reset connection is a finding, not a reason to stop measuring).
  * Any HTTP answer counts (the raw `ws` server answers 404 at once).
  *
  * @example
  * const ping = pinger(port); await storm(); const { worst } = await ping.stop();
  */
-export function pinger(port: number): { stop(): Promise<PingResult> } {
+export function pinger(port: number, everyMs = 50): { stop(): Promise<PingResult> } {
   const waits: number[] = [];
   let failed = 0;
   let running = true;
@@ -129,7 +129,7 @@ export function pinger(port: number): { stop(): Promise<PingResult> } {
         .then((response) => response.arrayBuffer())
         .catch(() => (failed += 1));
       waits.push(performance.now() - started);
-      await new Promise((done) => setTimeout(done, 50));
+      await new Promise((done) => setTimeout(done, everyMs));
     }
   })();
   return {
