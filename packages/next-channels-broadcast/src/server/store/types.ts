@@ -44,7 +44,7 @@ export interface CleanupOptions {
   intervalMs?: number;
   /** Called after each run with the number of rows deleted. */
   onRun?: (deleted: number) => void;
-  /** Called when a run fails (the next run still happens). Default: `console.error`. */
+  /** Called when a run fails (the next run still happens). Default: the kit's logger, at `error`. */
   onError?: (error: unknown) => void;
 }
 
