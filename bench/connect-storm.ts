@@ -19,12 +19,14 @@
  * opened in the same tick from 16 loopback source addresses, 10 per user (one browser's tabs).
  *
  * Per storm: time until every socket has its `hello` (raw ws: is open), handshakes per second
- * (sockets ÷ that time), per-socket time to hello (p50/p99/max), the worst wait of a plain
- * HTTP request to the same process (`GET /ping` 50 ms after each answer, `--ping-every`), the server's event-loop delay, and
- * the server process's CPU time per handshake (all threads; steadier than wall time on a shared
- * machine), and the machine's listen-queue overflows (TcpExtListenOverflows: a SYN dropped
- * because the accept queue was full; its client retries 1 s later, then 3 s, …). Round 1 is a cold process (a restart: everyone reconnects), round 2 the same sockets
- * again on the warm process (a network blip). Raw JSON goes to bench/results/storm-<date>.json;
+ * (sockets ÷ that time), per-socket time to hello (p50/p99/max), the client's own time to create
+ * its sockets (part of that time), the worst wait of a plain HTTP request to the same process
+ * (`GET /ping` 50 ms after each answer, `--ping-every`), the server's event-loop delay, the server
+ * process's CPU time per handshake (all threads; steadier than wall time on a shared machine),
+ * and the machine's listen-queue overflows (TcpExtListenOverflows: a SYN dropped because the
+ * accept queue was full; its client retries 1 s later, then 3 s, …). Round 1 is a cold process (a
+ * restart: everyone reconnects), round 2 the same sockets again on the warm process (a network
+ * blip). Raw JSON goes to bench/results/storm-<date>.json;
  * profiles (`--profile`) to bench/results/storm-<date>/, their shares printed (profile-shares.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -111,8 +111,9 @@ export interface PingResult {
 }
 
 /**
- * Times `GET /ping` every `everyMs` (default 50 ms) after the previous answer until stopped; answers the worst and p99 wait, and how many
- * requests failed outright (a reset connection is a finding, not a reason to stop measuring).
+ * Times `GET /ping` until stopped, pausing `everyMs` (default 50 ms) after each answer; answers
+ * the worst and p99 wait, and how many requests failed outright (a reset connection is a
+ * finding, not a reason to stop measuring).
  * Any HTTP answer counts (the raw `ws` server answers 404 at once).
  *
  * @example
